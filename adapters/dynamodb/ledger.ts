@@ -1,0 +1,445 @@
+/**
+ * The ledger on DynamoDB. Every operation is planned by the economy's rules (economy/ledger.ts)
+ * and applied as one `TransactWriteItems`: the balance updates with their conditions (never a
+ * negative available balance), the hold's state change, the journal postings and the
+ * idempotency record. A failed condition comes back as a typed error and nothing is applied.
+ *
+ * Items in the ledger table (key `pk`):
+ *   acct#<id>          { available, held }            an agent's balances
+ *   hold#<id>          { accountId, amount, state }   a two-phase transfer
+ *   sys#minted         { total }                      all money ever minted
+ *   sys#burned#<n>     { total }                      one shard of all money ever burned
+ *   idem#<key>         { requestHash, result }        an idempotency record
+ * The journal table holds each entry twice, once under each side's account (`pk`), sorted by
+ * entry id (a ULID, so by time); the burn's postings are sharded like its total.
+ */
+import { randomInt } from 'node:crypto';
+import { GetCommand, QueryCommand, ScanCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { monotonicFactory } from 'ulid';
+import {
+  ConflictError,
+  InsufficientFundsError,
+  LedgerIntegrityError,
+  NotFoundError,
+  ValidationError,
+} from '../../economy/errors.js';
+import {
+  agentAccount,
+  assertAccountId,
+  auditLedger,
+  BURN_ACCOUNT,
+  planBurn,
+  planCapture,
+  planHold,
+  planMint,
+  planRelease,
+  planTransfer,
+  type AuditReport,
+  type Balance,
+  type BalanceChange,
+  type Hold,
+  type JournalEntry,
+  type LedgerPlan,
+  type PlanContext,
+} from '../../economy/ledger.js';
+import { type Micros } from '../../economy/money.js';
+import type {
+  BurnReceipt,
+  CaptureReceipt,
+  Clock,
+  HoldReceipt,
+  Idempotent,
+  LedgerStore,
+  MintReceipt,
+  Page,
+  ReleaseReceipt,
+  TransferReceipt,
+} from '../../economy/ports.js';
+import { systemClock } from '../../economy/ports.js';
+import { assertIdempotencyKey, idempotencyWrite, priorResult, requestHash } from './idempotency.js';
+import type { LedgerTables } from './tables.js';
+import { DEFAULT_RETRY, transactWrite, type RetryPolicy, type Write } from './transact.js';
+
+export interface DynamoLedgerOptions {
+  client: DynamoDBDocumentClient;
+  tables: LedgerTables;
+  clock?: Clock;
+  newId?: () => string;
+  burnShards?: number;
+  idempotencyTtlSeconds?: number;
+  retry?: RetryPolicy;
+}
+
+const MAX = Number.MAX_SAFE_INTEGER;
+const accountKey = (id: string) => ({ pk: `acct#${id}` });
+const holdKey = (id: string) => ({ pk: `hold#${id}` });
+const MINTED_KEY = { pk: 'sys#minted' };
+const burnedKey = (shard: number) => ({ pk: `sys#burned#${shard}` });
+
+export class DynamoLedgerStore implements LedgerStore {
+  private readonly client: DynamoDBDocumentClient;
+  private readonly tables: LedgerTables;
+  private readonly clock: Clock;
+  private readonly newId: () => string;
+  private readonly burnShards: number;
+  private readonly ttlSeconds: number;
+  private readonly retry: RetryPolicy;
+
+  constructor(options: DynamoLedgerOptions) {
+    this.client = options.client;
+    this.tables = options.tables;
+    this.clock = options.clock ?? systemClock;
+    this.newId = options.newId ?? monotonicFactory();
+    this.burnShards = options.burnShards ?? 16;
+    this.ttlSeconds = options.idempotencyTtlSeconds ?? 7 * 24 * 3600;
+    this.retry = options.retry ?? DEFAULT_RETRY;
+  }
+
+  // -- writes --------------------------------------------------------------------------------
+
+  async openAccount(req: Idempotent & { accountId: string }): Promise<Balance> {
+    return this.idempotently('openAccount', req, (ctx) => {
+      assertAccountId(req.accountId);
+      const balance: Balance = { accountId: req.accountId, available: 0, held: 0 };
+      const write: Write = {
+        item: {
+          Put: {
+            TableName: this.tables.ledger,
+            Item: { ...accountKey(req.accountId), t: 'account', ...balance, createdAt: ctx.now },
+            ConditionExpression: 'attribute_not_exists(pk)',
+          },
+        },
+        explain: () => new ConflictError(`account ${req.accountId} already exists`, { accountId: req.accountId }),
+      };
+      return Promise.resolve({ writes: [write], result: balance });
+    });
+  }
+
+  transfer(req: Idempotent & { from: string; to: string; amount: Micros; reason: string; ref?: string }): Promise<TransferReceipt> {
+    return this.applyPlan('transfer', req, (ctx) => {
+      const plan = planTransfer(req, ctx);
+      return { plan, result: { entryId: plan.entries[0]!.entryId, from: req.from, to: req.to, amount: req.amount } };
+    });
+  }
+
+  hold(req: Idempotent & { accountId: string; amount: Micros; holdId?: string; reason: string; ref?: string }): Promise<HoldReceipt> {
+    return this.applyPlan('hold', req, (ctx) => {
+      const holdId = req.holdId ?? ctx.newId();
+      return { plan: planHold({ ...req, holdId }, ctx), result: { holdId, accountId: req.accountId, amount: req.amount } };
+    });
+  }
+
+  capture(
+    req: Idempotent & { holdId: string; amount: Micros; to?: 'burn' | { agent: string }; reason: string; ref?: string },
+  ): Promise<CaptureReceipt> {
+    return this.applyPlan('capture', req, async (ctx) => {
+      const hold = await this.getHold(req.holdId);
+      const plan = planCapture(hold, { ...req, to: req.to ?? 'burn' }, ctx);
+      return { plan, result: { holdId: hold.holdId, captured: req.amount, released: hold.amount - req.amount } };
+    });
+  }
+
+  release(req: Idempotent & { holdId: string; reason?: string }): Promise<ReleaseReceipt> {
+    return this.close('release', req, 'voided');
+  }
+
+  expire(req: Idempotent & { holdId: string; reason?: string }): Promise<ReleaseReceipt> {
+    return this.close('expire', req, 'expired');
+  }
+
+  mint(req: Idempotent & { to: string; amount: Micros; reason: 'grant' | 'reward'; ref?: string }): Promise<MintReceipt> {
+    return this.applyPlan('mint', req, (ctx) => {
+      const plan = planMint(req, ctx);
+      return { plan, result: { entryId: plan.entries[0]!.entryId, to: req.to, amount: req.amount } };
+    });
+  }
+
+  burn(req: Idempotent & { from: string; amount: Micros; reason: string; ref?: string }): Promise<BurnReceipt> {
+    return this.applyPlan('burn', req, (ctx) => {
+      const plan = planBurn(req, ctx);
+      return { plan, result: { entryId: plan.entries[0]!.entryId, from: req.from, amount: req.amount } };
+    });
+  }
+
+  private close(
+    operation: 'release' | 'expire',
+    req: Idempotent & { holdId: string; reason?: string },
+    as: 'voided' | 'expired',
+  ): Promise<ReleaseReceipt> {
+    return this.applyPlan(operation, req, async (ctx) => {
+      const hold = await this.getHold(req.holdId);
+      const plan = planRelease(hold, { reason: req.reason ?? hold.reason, ...(hold.ref ? { ref: hold.ref } : {}), as }, ctx);
+      return { plan, result: { holdId: hold.holdId, released: hold.amount, state: as } };
+    });
+  }
+
+  // -- the transaction behind every write ----------------------------------------------------
+
+  /** Plans an operation with the economy's rules and applies it as one transaction. */
+  private applyPlan<R>(
+    operation: string,
+    req: Idempotent,
+    build: (ctx: PlanContext) => { plan: LedgerPlan; result: R } | Promise<{ plan: LedgerPlan; result: R }>,
+  ): Promise<R> {
+    return this.idempotently(operation, req, async (ctx) => {
+      const { plan, result } = await build(ctx);
+      return { writes: this.planWrites(plan), result };
+    });
+  }
+
+  /**
+   * Runs `build` and commits its writes together with the idempotency record. On any domain
+   * error (a failed condition, a hold already closed...) the key's record is consulted: if this
+   * same request already succeeded, its first result is returned instead.
+   */
+  private async idempotently<R>(
+    operation: string,
+    req: Idempotent,
+    build: (ctx: PlanContext) => Promise<{ writes: Write[]; result: R }>,
+  ): Promise<R> {
+    const { idempotencyKey: key, ...request } = req;
+    assertIdempotencyKey(key);
+    const hash = requestHash(operation, request);
+    const now = this.clock.now();
+    try {
+      const { writes, result } = await build({ newId: this.newId, now });
+      const record = idempotencyWrite({ table: this.tables.ledger, key, hash, result, now, ttlSeconds: this.ttlSeconds });
+      await transactWrite(this.client, [...writes, record], this.retry);
+      return result;
+    } catch (err) {
+      if (!(err instanceof ConflictError || err instanceof NotFoundError || err instanceof InsufficientFundsError)) throw err;
+      const prior = await priorResult(this.client, this.tables.ledger, key, hash, now);
+      if (prior) return prior.result as R;
+      throw err;
+    }
+  }
+
+  /** The plan's balance changes, hold and journal postings as conditional transaction items. */
+  private planWrites(plan: LedgerPlan): Write[] {
+    const shard = randomInt(this.burnShards);
+    const writes = plan.changes.map((change) => this.balanceWrite(change, shard));
+    if (plan.hold) writes.push(this.holdWrite(plan.hold));
+    for (const entry of plan.entries) {
+      writes.push(this.postingWrite(entry, 'debit', shard), this.postingWrite(entry, 'credit', shard));
+    }
+    return writes;
+  }
+
+  private balanceWrite(change: BalanceChange, shard: number): Write {
+    const { target } = change;
+    if (target.kind !== 'agent') {
+      // The mint and burn totals only grow; the item is created by its first ADD.
+      return {
+        item: {
+          Update: {
+            TableName: this.tables.ledger,
+            Key: target.kind === 'minted' ? MINTED_KEY : burnedKey(shard),
+            UpdateExpression: 'SET t = :t ADD #total :amount',
+            ConditionExpression: 'attribute_not_exists(#total) OR #total <= :limit',
+            ExpressionAttributeNames: { '#total': 'total' },
+            ExpressionAttributeValues: { ':t': target.kind, ':amount': change.available, ':limit': MAX - change.available },
+          },
+        },
+        explain: () => new LedgerIntegrityError(`the ${target.kind} total would overflow`),
+      };
+    }
+    const { accountId } = target;
+    const conditions = ['attribute_exists(pk)'];
+    const values: Record<string, number> = { ':available': change.available, ':held': change.held };
+    for (const field of ['available', 'held'] as const) {
+      const delta = change[field];
+      if (delta < 0) {
+        conditions.push(`${field} >= :min_${field}`);
+        values[`:min_${field}`] = -delta;
+      } else if (delta > 0) {
+        conditions.push(`${field} <= :max_${field}`);
+        values[`:max_${field}`] = MAX - delta;
+      }
+    }
+    return {
+      item: {
+        Update: {
+          TableName: this.tables.ledger,
+          Key: accountKey(accountId),
+          UpdateExpression: 'ADD available :available, held :held',
+          ConditionExpression: conditions.join(' AND '),
+          ExpressionAttributeValues: values,
+        },
+      },
+      explain: (current) => {
+        if (!current) return new NotFoundError('account', accountId);
+        const available = current.available as number;
+        const held = current.held as number;
+        if (change.available < 0 && available < -change.available) {
+          return new InsufficientFundsError(accountId, -change.available, available);
+        }
+        if (change.held < 0 && held < -change.held) {
+          return new LedgerIntegrityError(`held balance ${held} is less than the hold being closed`, { accountId });
+        }
+        return new ValidationError(`the balance of account ${accountId} would overflow`, { accountId });
+      },
+    };
+  }
+
+  private holdWrite(change: NonNullable<LedgerPlan['hold']>): Write {
+    if ('create' in change) {
+      const hold = change.create;
+      return {
+        item: {
+          Put: {
+            TableName: this.tables.ledger,
+            Item: { ...holdKey(hold.holdId), t: 'hold', ...hold },
+            ConditionExpression: 'attribute_not_exists(pk)',
+          },
+        },
+        explain: () => new ConflictError(`hold ${hold.holdId} already exists`, { holdId: hold.holdId }),
+      };
+    }
+    const { holdId } = change.close;
+    return {
+      item: {
+        Update: {
+          TableName: this.tables.ledger,
+          Key: holdKey(holdId),
+          UpdateExpression: 'SET #state = :to, captured = :captured, closedAt = :at',
+          ConditionExpression: '#state = :pending',
+          ExpressionAttributeNames: { '#state': 'state' },
+          ExpressionAttributeValues: { ':to': change.to, ':captured': change.captured, ':at': change.at, ':pending': 'pending' },
+        },
+      },
+      explain: (current) =>
+        current
+          ? new ConflictError(`hold ${holdId} is already ${String(current.state)}`, { holdId, state: current.state })
+          : new NotFoundError('hold', holdId),
+    };
+  }
+
+  private postingWrite(entry: JournalEntry, side: 'debit' | 'credit', shard: number): Write {
+    const account = entry[side];
+    return {
+      item: {
+        Put: {
+          TableName: this.tables.journal,
+          Item: { pk: account === BURN_ACCOUNT ? `${account}#${shard}` : account, sk: entry.entryId, side, ...entry },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        },
+      },
+      explain: () => new LedgerIntegrityError(`journal entry ${entry.entryId} already exists`),
+    };
+  }
+
+  // -- reads ---------------------------------------------------------------------------------
+
+  async getBalance(accountId: string): Promise<Balance> {
+    assertAccountId(accountId);
+    const item = await this.get(accountKey(accountId));
+    if (!item) throw new NotFoundError('account', accountId);
+    return toBalance(item);
+  }
+
+  async getHold(holdId: string): Promise<Hold> {
+    assertAccountId(holdId, 'holdId');
+    const item = await this.get(holdKey(holdId));
+    if (!item) throw new NotFoundError('hold', holdId);
+    return toHold(item);
+  }
+
+  async journal(accountId: string, page: { limit?: number; cursor?: string } = {}): Promise<Page<JournalEntry>> {
+    assertAccountId(accountId);
+    const limit = page.limit ?? 100;
+    if (!Number.isInteger(limit) || limit < 1 || limit > 1000) {
+      throw new ValidationError('limit must be an integer in [1, 1000]', { field: 'limit' });
+    }
+    const { Items = [], LastEvaluatedKey } = await this.client.send(
+      new QueryCommand({
+        TableName: this.tables.journal,
+        KeyConditionExpression: 'pk = :pk',
+        ExpressionAttributeValues: { ':pk': agentAccount(accountId) },
+        ScanIndexForward: false,
+        Limit: limit,
+        ...(page.cursor ? { ExclusiveStartKey: decodeCursor(page.cursor, agentAccount(accountId)) } : {}),
+      }),
+    );
+    return {
+      items: Items.map(toEntry),
+      ...(LastEvaluatedKey ? { cursor: Buffer.from(JSON.stringify(LastEvaluatedKey)).toString('base64url') } : {}),
+    };
+  }
+
+  async audit(): Promise<AuditReport> {
+    const [ledgerItems, postings] = await Promise.all([
+      this.scanAll(this.tables.ledger),
+      this.scanAll(this.tables.journal, { FilterExpression: 'side = :debit', ExpressionAttributeValues: { ':debit': 'debit' } }),
+    ]);
+    const accounts: Balance[] = [];
+    const holds: Hold[] = [];
+    let minted = 0;
+    let burned = 0;
+    for (const item of ledgerItems) {
+      if (item.t === 'account') accounts.push(toBalance(item));
+      else if (item.t === 'hold') holds.push(toHold(item));
+      else if (item.t === 'minted') minted += item.total as number;
+      else if (item.t === 'burned') burned += item.total as number;
+    }
+    return auditLedger({ accounts, holds, minted, burned, entries: postings.map(toEntry) });
+  }
+
+  private async get(key: Record<string, string>): Promise<Record<string, unknown> | undefined> {
+    const { Item } = await this.client.send(new GetCommand({ TableName: this.tables.ledger, Key: key, ConsistentRead: true }));
+    return Item;
+  }
+
+  /** A full, consistent scan, read in parallel segments. */
+  private async scanAll(
+    table: string,
+    filter: { FilterExpression?: string; ExpressionAttributeValues?: Record<string, unknown> } = {},
+  ): Promise<Record<string, unknown>[]> {
+    const segments = 4;
+    const parts = await Promise.all(
+      Array.from({ length: segments }, async (_, segment) => {
+        const items: Record<string, unknown>[] = [];
+        let start: Record<string, unknown> | undefined;
+        do {
+          const page = await this.client.send(
+            new ScanCommand({
+              TableName: table,
+              ConsistentRead: true,
+              Segment: segment,
+              TotalSegments: segments,
+              ...filter,
+              ...(start ? { ExclusiveStartKey: start } : {}),
+            }),
+          );
+          items.push(...(page.Items ?? []));
+          start = page.LastEvaluatedKey;
+        } while (start);
+        return items;
+      }),
+    );
+    return parts.flat();
+  }
+}
+
+function toBalance(item: Record<string, unknown>): Balance {
+  return { accountId: item.accountId as string, available: item.available as number, held: item.held as number };
+}
+
+function toHold(item: Record<string, unknown>): Hold {
+  const { pk: _pk, t: _t, ...hold } = item;
+  return hold as unknown as Hold;
+}
+
+function toEntry(item: Record<string, unknown>): JournalEntry {
+  const { pk: _pk, sk: _sk, side: _side, ...entry } = item;
+  return entry as unknown as JournalEntry;
+}
+
+function decodeCursor(cursor: string, pk: string): Record<string, unknown> {
+  try {
+    const key = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as Record<string, unknown>;
+    if (key.pk === pk && typeof key.sk === 'string' && Object.keys(key).length === 2) return key;
+  } catch {
+    // fall through to the validation error
+  }
+  throw new ValidationError('cursor is not valid for this journal', { field: 'cursor' });
+}

@@ -1,0 +1,104 @@
+/**
+ * The one config module: the SPEC's defaults, each overridable by an environment variable.
+ * Amounts are written in credits as decimal text ("0.01") and converted exactly to µcr.
+ * `loadConfig` takes the environment as an argument so that it stays pure and testable.
+ */
+import { z } from 'zod';
+import { ValidationError } from './errors.js';
+import { parseCredits, parseScaledDecimal, type Micros } from './money.js';
+
+/** Prices are rates, finer than money: integer pico-credits (10⁻¹² credit) per unit or unit-second. */
+export const PRICE_DECIMALS = 12;
+
+export type Mode = 'aws' | 'local';
+
+export interface Config {
+  genesisEndowment: Micros;
+  spawnFee: Micros;
+  messageFee: Micros;
+  /** Reward per score point; a prompt scores 0–30 points (three scores of 0–10). */
+  rewardPerPoint: Micros;
+  bidExpiryRounds: number;
+  dormancyLimitRounds: number;
+  /** Bounds of every reserve price, in pico-credits per unit(-second). */
+  reserveBounds: { min: number; max: number };
+  roundSeconds: number;
+  /** Where auction payments go: burned, or shared equally among living agents as UBI. */
+  payments: 'burn' | 'ubi';
+  /** How many items the burn total is spread over (no single hot item). */
+  burnShards: number;
+  /** How long an idempotency record is kept before the same key may be used afresh. */
+  idempotencyTtlSeconds: number;
+}
+
+/** Each setting: its environment variable, its default, and how to read it. */
+const SETTINGS = {
+  genesisEndowment: { env: 'SYNTROPISM_GENESIS_ENDOWMENT', default: '1000', read: credits },
+  spawnFee: { env: 'SYNTROPISM_SPAWN_FEE', default: '10', read: credits },
+  messageFee: { env: 'SYNTROPISM_MESSAGE_FEE', default: '0.01', read: credits },
+  rewardPerPoint: { env: 'SYNTROPISM_REWARD_PER_POINT', default: '50', read: credits },
+  bidExpiryRounds: { env: 'SYNTROPISM_BID_EXPIRY_ROUNDS', default: '3', read: int(1, 1_000_000) },
+  dormancyLimitRounds: { env: 'SYNTROPISM_DORMANCY_LIMIT_ROUNDS', default: '60', read: int(1, 1_000_000) },
+  reserveMin: { env: 'SYNTROPISM_RESERVE_MIN', default: '0.000001', read: price },
+  reserveMax: { env: 'SYNTROPISM_RESERVE_MAX', default: '1000', read: price },
+  roundSeconds: { env: 'ROUND_SECONDS', default: undefined, read: int(1, 86_400) },
+  payments: { env: 'SYNTROPISM_PAYMENTS', default: 'burn', read: oneOf(['burn', 'ubi'] as const) },
+  burnShards: { env: 'SYNTROPISM_BURN_SHARDS', default: '16', read: int(1, 1000) },
+  idempotencyTtlSeconds: { env: 'SYNTROPISM_IDEMPOTENCY_TTL_SECONDS', default: '604800', read: int(60, 31_536_000) },
+} as const;
+
+/** The SPEC's round period: every 60 s in AWS, every 5 s locally. */
+const DEFAULT_ROUND_SECONDS: Record<Mode, number> = { aws: 60, local: 5 };
+
+export function loadConfig(env: Record<string, string | undefined>, mode: Mode = 'aws'): Config {
+  const get = <K extends keyof typeof SETTINGS>(key: K): ReturnType<(typeof SETTINGS)[K]['read']> => {
+    const setting = SETTINGS[key];
+    const raw = env[setting.env] ?? setting.default ?? String(DEFAULT_ROUND_SECONDS[mode]);
+    return setting.read(raw, setting.env) as ReturnType<(typeof SETTINGS)[K]['read']>;
+  };
+  const reserveBounds = { min: get('reserveMin'), max: get('reserveMax') };
+  if (reserveBounds.min <= 0 || reserveBounds.min > reserveBounds.max) {
+    throw new ValidationError('reserve bounds must satisfy 0 < SYNTROPISM_RESERVE_MIN ≤ SYNTROPISM_RESERVE_MAX');
+  }
+  return {
+    genesisEndowment: get('genesisEndowment'),
+    spawnFee: get('spawnFee'),
+    messageFee: get('messageFee'),
+    rewardPerPoint: get('rewardPerPoint'),
+    bidExpiryRounds: get('bidExpiryRounds'),
+    dormancyLimitRounds: get('dormancyLimitRounds'),
+    reserveBounds,
+    roundSeconds: get('roundSeconds'),
+    payments: get('payments'),
+    burnShards: get('burnShards'),
+    idempotencyTtlSeconds: get('idempotencyTtlSeconds'),
+  };
+}
+
+function credits(raw: string, name: string): Micros {
+  const value = parseCredits(raw, name);
+  if (value < 0) throw new ValidationError(`${name} must not be negative`);
+  return value;
+}
+
+function price(raw: string, name: string): number {
+  return parseScaledDecimal(raw, PRICE_DECIMALS, name);
+}
+
+function int(min: number, max: number) {
+  const schema = z.coerce.number().int().min(min).max(max);
+  return (raw: string, name: string): number => {
+    const parsed = schema.safeParse(raw.trim() === '' ? Number.NaN : raw);
+    if (!parsed.success) throw new ValidationError(`${name} must be an integer in [${min}, ${max}], got "${raw}"`);
+    return parsed.data;
+  };
+}
+
+function oneOf<T extends string>(values: readonly T[]) {
+  return (raw: string, name: string): T => {
+    if (!(values as readonly string[]).includes(raw)) {
+      throw new ValidationError(`${name} must be one of ${values.join(', ')}, got "${raw}"`);
+    }
+    return raw as T;
+  };
+}

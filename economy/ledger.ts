@@ -1,0 +1,358 @@
+/**
+ * The ledger's rules, with no I/O. Each operation is planned here as a LedgerPlan: the balance
+ * changes it makes (with the conditions that keep them safe), the hold it creates or closes, and
+ * its double-entry journal lines. An adapter turns one plan into one atomic write.
+ *
+ * Accounts that appear in the journal:
+ * - `agent:<id>`   an agent's available balance;
+ * - `hold:<id>`    the escrow of one hold (a two-phase transfer: pending → posted / voided / expired);
+ * - `system:mint`  where human grants and rewards come from (its balance is −minted);
+ * - `system:burn`  where auction payments, fees and dead agents' leftovers go (its balance is burned).
+ * Every entry debits one account and credits another by the same positive amount, so replaying
+ * the journal reproduces every balance; the audit does exactly that.
+ */
+import { ConflictError, ValidationError } from './errors.js';
+import { addMicros, assertMicros, type Micros } from './money.js';
+
+export type HoldState = 'pending' | 'posted' | 'voided' | 'expired';
+
+export interface Hold {
+  holdId: string;
+  accountId: string;
+  amount: Micros;
+  state: HoldState;
+  /** What was captured when posted (0 otherwise). */
+  captured: Micros;
+  reason: string;
+  ref?: string;
+  createdAt: number;
+  closedAt?: number;
+}
+
+export interface Balance {
+  accountId: string;
+  available: Micros;
+  held: Micros;
+}
+
+export type EntryKind = 'mint' | 'transfer' | 'burn' | 'hold' | 'capture' | 'release' | 'expire';
+
+/** Why new money may be created: only a human act. */
+export type MintReason = 'grant' | 'reward';
+export const MINT_REASONS: readonly MintReason[] = ['grant', 'reward'];
+
+export interface JournalEntry {
+  entryId: string;
+  at: number;
+  kind: EntryKind;
+  debit: string;
+  credit: string;
+  amount: Micros;
+  reason: string;
+  /** The id of the thing this movement belongs to (a bid, prompt, listing...). */
+  ref?: string;
+}
+
+/** Where a balance change lands. Burns are sharded so that no single item is written by every request. */
+export type BalanceTarget = { kind: 'agent'; accountId: string } | { kind: 'minted' } | { kind: 'burned' };
+
+export interface BalanceChange {
+  target: BalanceTarget;
+  /** Change of `available` (for `minted` and `burned`, of their total). */
+  available: Micros;
+  held: Micros;
+}
+
+export interface LedgerPlan {
+  changes: BalanceChange[];
+  /** A hold to create (state pending) or to close (from pending to `to`). */
+  hold?: { create: Hold } | { close: Hold; to: Exclude<HoldState, 'pending'>; captured: Micros; at: number };
+  entries: JournalEntry[];
+}
+
+export const agentAccount = (accountId: string): string => `agent:${accountId}`;
+export const holdAccount = (holdId: string): string => `hold:${holdId}`;
+export const MINT_ACCOUNT = 'system:mint';
+export const BURN_ACCOUNT = 'system:burn';
+
+/** Fresh ids and the current time, given by the caller so that planning stays pure. */
+export interface PlanContext {
+  newId(): string;
+  now: number;
+}
+
+export interface Movement {
+  reason: string;
+  ref?: string;
+}
+
+const ACCOUNT_ID = /^[A-Za-z0-9_-]{1,64}$/;
+
+export function assertAccountId(id: unknown, field = 'accountId'): asserts id is string {
+  if (typeof id !== 'string' || !ACCOUNT_ID.test(id)) {
+    throw new ValidationError(`${field} must be 1–64 letters, digits, '-' or '_'`, { field });
+  }
+}
+
+function assertMovement(m: Movement): void {
+  if (typeof m.reason !== 'string' || m.reason.length === 0 || m.reason.length > 64) {
+    throw new ValidationError('reason must be a string of 1–64 characters', { field: 'reason' });
+  }
+  if (m.ref !== undefined && (typeof m.ref !== 'string' || m.ref.length === 0 || m.ref.length > 128)) {
+    throw new ValidationError('ref must be a string of 1–128 characters', { field: 'ref' });
+  }
+}
+
+const agent = (accountId: string): BalanceTarget => ({ kind: 'agent', accountId });
+
+function entry(ctx: PlanContext, kind: EntryKind, debit: string, credit: string, amount: Micros, m: Movement): JournalEntry {
+  return { entryId: ctx.newId(), at: ctx.now, kind, debit, credit, amount, reason: m.reason, ...(m.ref ? { ref: m.ref } : {}) };
+}
+
+export function planTransfer(
+  req: Movement & { from: string; to: string; amount: Micros },
+  ctx: PlanContext,
+): LedgerPlan {
+  assertAccountId(req.from, 'from');
+  assertAccountId(req.to, 'to');
+  assertMicros(req.amount, 'amount', 'positive');
+  assertMovement(req);
+  if (req.from === req.to) throw new ValidationError('cannot transfer to the same account', { field: 'to' });
+  return {
+    changes: [
+      { target: agent(req.from), available: -req.amount, held: 0 },
+      { target: agent(req.to), available: req.amount, held: 0 },
+    ],
+    entries: [entry(ctx, 'transfer', agentAccount(req.from), agentAccount(req.to), req.amount, req)],
+  };
+}
+
+export function planMint(
+  req: Movement & { to: string; amount: Micros; reason: MintReason },
+  ctx: PlanContext,
+): LedgerPlan {
+  assertAccountId(req.to, 'to');
+  assertMicros(req.amount, 'amount', 'positive');
+  if (!MINT_REASONS.includes(req.reason)) {
+    throw new ValidationError(`credits are minted only for ${MINT_REASONS.join(' or ')}`, { field: 'reason' });
+  }
+  assertMovement(req);
+  return {
+    changes: [
+      { target: { kind: 'minted' }, available: req.amount, held: 0 },
+      { target: agent(req.to), available: req.amount, held: 0 },
+    ],
+    entries: [entry(ctx, 'mint', MINT_ACCOUNT, agentAccount(req.to), req.amount, req)],
+  };
+}
+
+export function planBurn(req: Movement & { from: string; amount: Micros }, ctx: PlanContext): LedgerPlan {
+  assertAccountId(req.from, 'from');
+  assertMicros(req.amount, 'amount', 'positive');
+  assertMovement(req);
+  return {
+    changes: [
+      { target: agent(req.from), available: -req.amount, held: 0 },
+      { target: { kind: 'burned' }, available: req.amount, held: 0 },
+    ],
+    entries: [entry(ctx, 'burn', agentAccount(req.from), BURN_ACCOUNT, req.amount, req)],
+  };
+}
+
+export function planHold(
+  req: Movement & { accountId: string; amount: Micros; holdId?: string },
+  ctx: PlanContext,
+): LedgerPlan {
+  assertAccountId(req.accountId);
+  assertMicros(req.amount, 'amount', 'positive');
+  assertMovement(req);
+  const holdId = req.holdId ?? ctx.newId();
+  assertAccountId(holdId, 'holdId');
+  const hold: Hold = {
+    holdId,
+    accountId: req.accountId,
+    amount: req.amount,
+    state: 'pending',
+    captured: 0,
+    reason: req.reason,
+    ...(req.ref ? { ref: req.ref } : {}),
+    createdAt: ctx.now,
+  };
+  return {
+    changes: [{ target: agent(req.accountId), available: -req.amount, held: req.amount }],
+    hold: { create: hold },
+    entries: [entry(ctx, 'hold', agentAccount(req.accountId), holdAccount(holdId), req.amount, req)],
+  };
+}
+
+function assertPending(hold: Hold): void {
+  if (hold.state !== 'pending') {
+    throw new ConflictError(`hold ${hold.holdId} is already ${hold.state}`, { holdId: hold.holdId, state: hold.state });
+  }
+}
+
+/**
+ * Capture `amount` of a pending hold and pay it to `to` (another agent, or the burn); the rest
+ * goes back to the holder's available balance. Capturing more than was held is refused.
+ */
+export function planCapture(
+  hold: Hold,
+  req: Movement & { amount: Micros; to: 'burn' | { agent: string } },
+  ctx: PlanContext,
+): LedgerPlan {
+  assertMicros(req.amount, 'amount', 'positive');
+  assertMovement(req);
+  assertPending(hold);
+  if (req.amount > hold.amount) {
+    throw new ConflictError(`cannot capture ${req.amount} µcr of a ${hold.amount} µcr hold`, {
+      holdId: hold.holdId,
+      held: hold.amount,
+      requested: req.amount,
+    });
+  }
+  if (req.to !== 'burn') assertAccountId(req.to.agent, 'to');
+  const rest = hold.amount - req.amount;
+  const escrow = holdAccount(hold.holdId);
+  const destination: BalanceTarget = req.to === 'burn' ? { kind: 'burned' } : agent(req.to.agent);
+  const changes = mergeChanges([
+    { target: agent(hold.accountId), available: rest, held: -hold.amount },
+    { target: destination, available: req.amount, held: 0 },
+  ]);
+  const entries = [
+    entry(ctx, 'capture', escrow, req.to === 'burn' ? BURN_ACCOUNT : agentAccount(req.to.agent), req.amount, req),
+  ];
+  if (rest > 0) entries.push(entry(ctx, 'release', escrow, agentAccount(hold.accountId), rest, req));
+  return { changes, hold: { close: hold, to: 'posted', captured: req.amount, at: ctx.now }, entries };
+}
+
+/** Release a pending hold in full: `voided` when cancelled, `expired` when its time ran out. */
+export function planRelease(
+  hold: Hold,
+  req: Movement & { as: 'voided' | 'expired' },
+  ctx: PlanContext,
+): LedgerPlan {
+  assertMovement(req);
+  assertPending(hold);
+  return {
+    changes: [{ target: agent(hold.accountId), available: hold.amount, held: -hold.amount }],
+    hold: { close: hold, to: req.as, captured: 0, at: ctx.now },
+    entries: [
+      entry(ctx, req.as === 'expired' ? 'expire' : 'release', holdAccount(hold.holdId), agentAccount(hold.accountId), hold.amount, req),
+    ],
+  };
+}
+
+const targetKey = (t: BalanceTarget): string => (t.kind === 'agent' ? `agent:${t.accountId}` : t.kind);
+
+/** One write per item: changes to the same balance are added together. */
+export function mergeChanges(changes: BalanceChange[]): BalanceChange[] {
+  const merged = new Map<string, BalanceChange>();
+  for (const c of changes) {
+    const key = targetKey(c.target);
+    const prev = merged.get(key);
+    merged.set(
+      key,
+      prev
+        ? { target: c.target, available: addMicros(prev.available, c.available), held: addMicros(prev.held, c.held) }
+        : { ...c },
+    );
+  }
+  return [...merged.values()];
+}
+
+// ---------------------------------------------------------------------------------------------
+// Audit
+
+export interface LedgerSnapshot {
+  accounts: Balance[];
+  holds: Hold[];
+  minted: Micros;
+  burned: Micros;
+  entries: Iterable<JournalEntry>;
+}
+
+export type AuditProblem =
+  | { kind: 'negative-balance'; accountId: string; available: Micros; held: Micros }
+  | { kind: 'held-mismatch'; accountId: string; held: Micros; pendingHolds: Micros }
+  | { kind: 'journal-mismatch'; account: string; balance: Micros; journal: Micros }
+  | { kind: 'unbalanced-entry'; entryId: string };
+
+export interface AuditReport {
+  ok: boolean;
+  /** Σ over agents of available + held. */
+  circulating: Micros;
+  minted: Micros;
+  burned: Micros;
+  /** circulating − (minted − burned): zero when money is conserved. */
+  drift: Micros;
+  accounts: number;
+  pendingHolds: number;
+  entries: number;
+  problems: AuditProblem[];
+}
+
+/**
+ * Checks the conservation invariant Σ(available + held) = minted − burned, and then, account by
+ * account, that each balance equals what the journal says it should be and that each held
+ * balance equals the sum of its pending holds. Any difference is listed as a problem.
+ */
+export function auditLedger(snapshot: LedgerSnapshot): AuditReport {
+  const problems: AuditProblem[] = [];
+  let circulating = 0;
+  const expected = new Map<string, Micros>();
+  const pendingByAccount = new Map<string, Micros>();
+  let pendingHolds = 0;
+
+  for (const a of snapshot.accounts) {
+    circulating = addMicros(circulating, addMicros(a.available, a.held));
+    if (a.available < 0 || a.held < 0) {
+      problems.push({ kind: 'negative-balance', accountId: a.accountId, available: a.available, held: a.held });
+    }
+    expected.set(agentAccount(a.accountId), a.available);
+  }
+  for (const h of snapshot.holds) {
+    const open = h.state === 'pending' ? h.amount : 0;
+    if (open > 0) {
+      pendingHolds += 1;
+      pendingByAccount.set(h.accountId, addMicros(pendingByAccount.get(h.accountId) ?? 0, open));
+    }
+    expected.set(holdAccount(h.holdId), open);
+  }
+  for (const a of snapshot.accounts) {
+    const pending = pendingByAccount.get(a.accountId) ?? 0;
+    if (pending !== a.held) problems.push({ kind: 'held-mismatch', accountId: a.accountId, held: a.held, pendingHolds: pending });
+  }
+  expected.set(MINT_ACCOUNT, -snapshot.minted);
+  expected.set(BURN_ACCOUNT, snapshot.burned);
+
+  const journal = new Map<string, Micros>();
+  let entries = 0;
+  for (const e of snapshot.entries) {
+    entries += 1;
+    if (!(Number.isSafeInteger(e.amount) && e.amount > 0) || e.debit === e.credit) {
+      problems.push({ kind: 'unbalanced-entry', entryId: e.entryId });
+      continue;
+    }
+    journal.set(e.debit, (journal.get(e.debit) ?? 0) - e.amount);
+    journal.set(e.credit, (journal.get(e.credit) ?? 0) + e.amount);
+  }
+  for (const account of new Set([...expected.keys(), ...journal.keys()])) {
+    const balance = expected.get(account) ?? 0;
+    const fromJournal = journal.get(account) ?? 0;
+    if (balance !== fromJournal) problems.push({ kind: 'journal-mismatch', account, balance, journal: fromJournal });
+  }
+
+  const drift = circulating - (snapshot.minted - snapshot.burned);
+  return {
+    ok: drift === 0 && problems.length === 0,
+    circulating,
+    minted: snapshot.minted,
+    burned: snapshot.burned,
+    drift,
+    accounts: snapshot.accounts.length,
+    pendingHolds,
+    entries,
+    problems,
+  };
+}
+

@@ -1,0 +1,29 @@
+#!/usr/bin/env node
+// Set-up that `npm test` and `npm start` do for themselves on a fresh clone: install the exact
+// dependencies from the lockfile when node_modules is missing or stale, and check the system
+// tools the emulators need, saying what to install when one is missing. Plain Node, no deps.
+import { createHash } from 'node:crypto';
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+const root = new URL('..', import.meta.url).pathname;
+const stamp = join(root, 'node_modules', '.syntropism-lockfile-hash');
+const lockHash = createHash('sha256').update(readFileSync(join(root, 'package-lock.json'))).digest('hex');
+
+if (!existsSync(stamp) || readFileSync(stamp, 'utf8') !== lockHash) {
+  console.log('setup: installing dependencies from package-lock.json (npm ci)…');
+  const npm = spawnSync('npm', ['ci', '--no-audit', '--no-fund'], { cwd: root, stdio: 'inherit' });
+  if (npm.status !== 0) process.exit(npm.status ?? 1);
+  writeFileSync(stamp, lockHash);
+}
+
+const java = process.env.JAVA_HOME ? join(process.env.JAVA_HOME, 'bin', 'java') : 'java';
+if (spawnSync(java, ['-version'], { stdio: 'ignore' }).status !== 0) {
+  console.error(
+    'setup: DynamoDB Local needs a Java runtime (17 or newer) and none was found.\n' +
+      '       On Debian/Ubuntu: sudo apt-get update && sudo apt-get install -y openjdk-17-jre-headless\n' +
+      '       Or set JAVA_HOME to an existing JDK/JRE.',
+  );
+  process.exit(1);
+}
