@@ -3,11 +3,13 @@
  * are recorded in docs/BENCHMARKS.md). Name benchmarks to run only some: `npm run bench -- ledger`.
  */
 import { cpus } from 'node:os';
+import { benchClearing } from './clearing.js';
 import { benchLedger } from './ledger.js';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
 const benchmarks: Record<string, () => Promise<void>> = {
+  clearing: benchClearing,
   ledger: benchLedger,
 };
 

@@ -1,0 +1,256 @@
+/**
+ * The oracle's clearing: a pure function from a round's pending bids, supply and reserve prices
+ * to its winners, their payments and the next prices. No I/O.
+ *
+ * Allocation is greedy by bid density, all or nothing, after Lehmann, O'Callaghan and Shoham,
+ * "Truth revelation in approximately efficient combinatorial auctions" (2002): bids are ranked by
+ * amount over the bundle's size, the size being each resource's share of the configured supply
+ * (vCPU and memory weighted by how many rounds the lease lasts), ties going to the earlier bid;
+ * each bid in turn wins if its whole bundle still fits. A winner pays its critical value: the
+ * least amount with which it would still have won, never below its reserve. Because the ranking
+ * is monotone in the amount and the payment is the threshold, bidding one's true value is a
+ * dominant strategy for single-minded bidders.
+ *
+ * All arithmetic that decides who wins or what is paid is exact (BigInt rationals); floats are
+ * used only to sort quickly, with an exact comparison whenever two densities are close.
+ */
+import type { Micros } from './money.js';
+import { addQuantities, bundleQuantities, CPU_UNITS_PER_VCPU, fits, RESOURCES, zeroQuantities, type Bundle, type Quantities, type Resource } from './resources.js';
+
+/** Pico-credits (10⁻¹² credit) per vCPU-second, per MiB-second, per token and per prompt. */
+export type Prices = Record<Resource, number>;
+
+export const PICO_PER_MICRO = 1_000_000;
+
+export interface PendingBid {
+  bidId: string;
+  agentId: string;
+  bundle: Bundle;
+  amount: Micros;
+  /** When it was placed (ms); the earlier bid wins a tie, then the smaller id. */
+  placedAt: number;
+}
+
+export interface RoundInput {
+  round: number;
+  roundSeconds: number;
+  bids: readonly PendingBid[];
+  /** The configured supply: vCPU (in CPU units) and memory at once; tokens and attention per window. */
+  capacity: Quantities;
+  /** What active leases still hold (vCPU and memory; tokens and attention are a fresh window each round). */
+  held: Quantities;
+  reserve: Prices;
+  bounds: { min: number; max: number };
+}
+
+export interface Winner {
+  bidId: string;
+  agentId: string;
+  amount: Micros;
+  payment: Micros;
+}
+
+export interface ResourceRound {
+  capacity: number;
+  /** Offered this round: capacity less what active leases hold. */
+  supply: number;
+  allocated: number;
+  /** (held + allocated) / capacity for vCPU and memory; allocated / capacity for tokens and attention. */
+  utilisation: number;
+  reserve: number;
+  nextReserve: number;
+  /** What winners paid per unit(-second) for this resource, in pico-credits; null when nothing traded. */
+  marketPrice: number | null;
+}
+
+export interface RoundOutcome {
+  round: number;
+  winners: Winner[];
+  /** Bids that took part and lost; they stay pending. */
+  losers: string[];
+  /** Bids below their bundle's reserve; they did not take part and stay pending. */
+  belowReserve: string[];
+  resources: Record<Resource, ResourceRound>;
+  /** Σ payments. */
+  volume: Micros;
+}
+
+interface Candidate {
+  bid: PendingBid;
+  need: Quantities;
+  /** The bundle's size over the common denominator: exact. */
+  size: bigint;
+  /** Each resource's part of `size`, to split payments for the published prices. */
+  sizeParts: Record<Resource, bigint>;
+  density: number;
+  reserve: Micros;
+}
+
+/** The reserve of a bundle at the given prices, in µcr, rounded up. */
+export function bundleReserve(bundle: Bundle, prices: Prices): Micros {
+  const q = bundleQuantities(bundle);
+  const d = BigInt(bundle.durationSeconds);
+  // CPU prices are per vCPU-second but quantities are in CPU units: scale everything else by 1024.
+  const picoTimes1024 =
+    BigInt(prices.vcpu) * BigInt(q.vcpu) * d +
+    BigInt(CPU_UNITS_PER_VCPU) *
+      (BigInt(prices.memoryMiB) * BigInt(q.memoryMiB) * d + BigInt(prices.tokens) * BigInt(q.tokens) + BigInt(prices.attention) * BigInt(q.attention));
+  return Number(ceilDiv(picoTimes1024, BigInt(CPU_UNITS_PER_VCPU * PICO_PER_MICRO)));
+}
+
+export function clear(input: RoundInput): RoundOutcome {
+  const supply = subtractFloor(input.capacity, input.held);
+  const weights = sizeWeights(input.capacity, input.roundSeconds);
+
+  const belowReserve: string[] = [];
+  const candidates: Candidate[] = [];
+  for (const bid of input.bids) {
+    const reserve = bundleReserve(bid.bundle, input.reserve);
+    const need = bundleQuantities(bid.bundle);
+    const sizeParts = sizeOf(need, bid.bundle.durationSeconds, weights);
+    const size = sizeParts.vcpu + sizeParts.memoryMiB + sizeParts.tokens + sizeParts.attention;
+    if (bid.amount < reserve || size === 0n) belowReserve.push(bid.bidId);
+    else candidates.push({ bid, need, size, sizeParts, density: bid.amount / Number(size), reserve });
+  }
+  candidates.sort(byDensity);
+
+  // The greedy allocation, remembering what was left before each winner took its bundle.
+  let remaining = supply;
+  const won: { index: number; before: Quantities }[] = [];
+  const losers: string[] = [];
+  candidates.forEach((c, index) => {
+    if (fits(c.need, remaining)) {
+      won.push({ index, before: remaining });
+      remaining = subtractFloor(remaining, c.need);
+    } else losers.push(c.bid.bidId);
+  });
+
+  const winners = won.map(({ index, before }) => {
+    const c = candidates[index]!;
+    return { bid: c.bid, payment: Math.max(c.reserve, criticalValue(candidates, index, before)), candidate: c };
+  });
+
+  const allocated = winners.reduce((sum, w) => addQuantities(sum, w.candidate.need), zeroQuantities());
+  const resources = {} as Record<Resource, ResourceRound>;
+  for (const r of RESOURCES) {
+    const capacity = input.capacity[r];
+    const inUse = r === 'vcpu' || r === 'memoryMiB' ? input.held[r] + allocated[r] : allocated[r];
+    const utilisation = capacity > 0 ? Math.min(1, inUse / capacity) : 0;
+    resources[r] = {
+      capacity,
+      supply: supply[r],
+      allocated: allocated[r],
+      utilisation,
+      reserve: input.reserve[r],
+      nextReserve: nextReserve(input.reserve[r], utilisation, input.bounds),
+      marketPrice: marketPrice(r, winners),
+    };
+  }
+
+  return {
+    round: input.round,
+    winners: winners.map((w) => ({ bidId: w.bid.bidId, agentId: w.bid.agentId, amount: w.bid.amount, payment: w.payment })),
+    losers,
+    belowReserve: belowReserve.sort(),
+    resources,
+    volume: winners.reduce((sum, w) => sum + w.payment, 0),
+  };
+}
+
+/**
+ * The least amount with which candidate `i` would still win. Lowering its bid moves it down the
+ * ranking; the bids it then comes after are allocated as if it were absent, which is the greedy
+ * run from `before` (the supply left when it was reached) over the bids ranked after it. It keeps
+ * winning until one of them takes supply it needs: that bid's density is the threshold.
+ */
+function criticalValue(candidates: readonly Candidate[], i: number, before: Quantities): Micros {
+  const me = candidates[i]!;
+  let remaining = before;
+  for (let k = i + 1; k < candidates.length; k += 1) {
+    const other = candidates[k]!;
+    if (!fits(other.need, remaining)) continue;
+    remaining = subtractFloor(remaining, other.need);
+    if (!fits(me.need, remaining)) {
+      // To stay ahead of `other`: density ≥ its density if `me` wins the tie, else strictly greater.
+      const product = BigInt(other.bid.amount) * me.size;
+      const winsTie = tieBreak(me.bid, other.bid) < 0;
+      return Number(winsTie ? ceilDiv(product, other.size) : product / other.size + 1n);
+    }
+  }
+  return 0; // it would win at any amount: it pays its reserve
+}
+
+/** Higher density first; equal densities (exactly) go to the earlier bid. */
+function byDensity(a: Candidate, b: Candidate): number {
+  const close = Math.abs(a.density - b.density) <= 1e-9 * Math.max(a.density, b.density);
+  if (!close) return b.density - a.density;
+  const lhs = BigInt(b.bid.amount) * a.size;
+  const rhs = BigInt(a.bid.amount) * b.size;
+  if (lhs !== rhs) return lhs > rhs ? 1 : -1;
+  return tieBreak(a.bid, b.bid);
+}
+
+function tieBreak(a: PendingBid, b: PendingBid): number {
+  if (a.placedAt !== b.placedAt) return a.placedAt - b.placedAt;
+  return a.bidId < b.bidId ? -1 : a.bidId > b.bidId ? 1 : 0;
+}
+
+/**
+ * Integer weights such that size = Σ quantity × weight is the bundle's share of supply (over a
+ * common denominator): vCPU and memory count once per round the lease lasts, tokens and
+ * attention once. A resource with no capacity has weight 0 (no bundle needing it can fit).
+ */
+function sizeWeights(capacity: Quantities, roundSeconds: number): Record<Resource, { perUnit: bigint; timed: boolean }> {
+  const product = RESOURCES.reduce((p, r) => (capacity[r] > 0 ? p * BigInt(capacity[r]) : p), 1n);
+  const weights = {} as Record<Resource, { perUnit: bigint; timed: boolean }>;
+  for (const r of RESOURCES) {
+    const timed = r === 'vcpu' || r === 'memoryMiB';
+    const perUnit = capacity[r] > 0 ? product / BigInt(capacity[r]) : 0n;
+    weights[r] = { perUnit: timed ? perUnit : perUnit * BigInt(roundSeconds), timed };
+  }
+  return weights;
+}
+
+function sizeOf(need: Quantities, durationSeconds: number, weights: ReturnType<typeof sizeWeights>): Record<Resource, bigint> {
+  const parts = {} as Record<Resource, bigint>;
+  for (const r of RESOURCES) {
+    const w = weights[r];
+    parts[r] = BigInt(need[r]) * w.perUnit * (w.timed ? BigInt(durationSeconds) : 1n);
+  }
+  return parts;
+}
+
+/** Reserve × 1.1 when utilisation ≥ 0.8, × 0.95 when ≤ 0.2, clamped to the bounds. */
+export function nextReserve(reserve: number, utilisation: number, bounds: { min: number; max: number }): number {
+  const p = BigInt(reserve);
+  const next = utilisation >= 0.8 ? roundDiv(p * 11n, 10n) : utilisation <= 0.2 ? roundDiv(p * 19n, 20n) : p;
+  return Math.min(bounds.max, Math.max(bounds.min, Number(next)));
+}
+
+/** Payments split over resources by their share of each bundle's size, per unit(-second) traded. */
+function marketPrice(r: Resource, winners: readonly { payment: Micros; candidate: Candidate }[]): number | null {
+  let paidPico = 0n;
+  let units = 0n; // vCPU in CPU-unit-seconds, memory in MiB-seconds, tokens and prompts as counted
+  for (const { payment, candidate } of winners) {
+    const part = candidate.sizeParts[r];
+    if (part === 0n) continue;
+    paidPico += (BigInt(payment) * BigInt(PICO_PER_MICRO) * part) / candidate.size;
+    const timed = r === 'vcpu' || r === 'memoryMiB';
+    units += BigInt(candidate.need[r]) * (timed ? BigInt(candidate.bid.bundle.durationSeconds) : 1n);
+  }
+  if (units === 0n) return null;
+  const perUnit = r === 'vcpu' ? roundDiv(paidPico * BigInt(CPU_UNITS_PER_VCPU), units) : roundDiv(paidPico, units);
+  return Number(perUnit);
+}
+
+function subtractFloor(a: Quantities, b: Quantities): Quantities {
+  return {
+    vcpu: Math.max(0, a.vcpu - b.vcpu),
+    memoryMiB: Math.max(0, a.memoryMiB - b.memoryMiB),
+    tokens: Math.max(0, a.tokens - b.tokens),
+    attention: Math.max(0, a.attention - b.attention),
+  };
+}
+
+const ceilDiv = (a: bigint, b: bigint): bigint => (a + b - 1n) / b;
+const roundDiv = (a: bigint, b: bigint): bigint => (2n * a + b) / (2n * b);
