@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import { ValidationError } from './errors.js';
 import { parseCredits, parseScaledDecimal, type Micros } from './money.js';
+import { CPU_UNITS_PER_VCPU, type Quantities, type Resource } from './resources.js';
 
 /** Prices are rates, finer than money: integer pico-credits (10⁻¹² credit) per unit or unit-second. */
 export const PRICE_DECIMALS = 12;
@@ -29,6 +30,10 @@ export interface Config {
   burnShards: number;
   /** How long an idempotency record is kept before the same key may be used afresh. */
   idempotencyTtlSeconds: number;
+  /** The configured supply: vCPU (in CPU units) and memory at once; tokens and prompts per round window. */
+  capacity: Quantities;
+  /** Reserve prices before the first round, in pico-credits per vCPU-second, MiB-second, token, prompt. */
+  initialReserve: Record<Resource, number>;
 }
 
 /** Each setting: its environment variable, its default, and how to read it. */
@@ -45,6 +50,14 @@ const SETTINGS = {
   payments: { env: 'SYNTROPISM_PAYMENTS', default: 'burn', read: oneOf(['burn', 'ubi'] as const) },
   burnShards: { env: 'SYNTROPISM_BURN_SHARDS', default: '16', read: int(1, 1000) },
   idempotencyTtlSeconds: { env: 'SYNTROPISM_IDEMPOTENCY_TTL_SECONDS', default: '604800', read: int(60, 31_536_000) },
+  supplyVcpu: { env: 'SYNTROPISM_SUPPLY_VCPU', default: '4', read: cpuUnits },
+  supplyMemoryMiB: { env: 'SYNTROPISM_SUPPLY_MEMORY_MIB', default: '8192', read: int(0, 1_000_000_000) },
+  supplyTokens: { env: 'SYNTROPISM_SUPPLY_TOKENS', default: '100000', read: int(0, 1_000_000_000_000) },
+  supplyAttention: { env: 'SYNTROPISM_SUPPLY_ATTENTION', default: '3', read: int(0, 1_000_000) },
+  reserveVcpu: { env: 'SYNTROPISM_RESERVE_VCPU', default: '0.0001', read: price },
+  reserveMemoryMiB: { env: 'SYNTROPISM_RESERVE_MEMORY_MIB', default: '0.000001', read: price },
+  reserveTokens: { env: 'SYNTROPISM_RESERVE_TOKENS', default: '0.00001', read: price },
+  reserveAttention: { env: 'SYNTROPISM_RESERVE_ATTENTION', default: '1', read: price },
 } as const;
 
 /** The SPEC's round period: every 60 s in AWS, every 5 s locally. */
@@ -60,6 +73,7 @@ export function loadConfig(env: Record<string, string | undefined>, mode: Mode =
   if (reserveBounds.min <= 0 || reserveBounds.min > reserveBounds.max) {
     throw new ValidationError('reserve bounds must satisfy 0 < SYNTROPISM_RESERVE_MIN ≤ SYNTROPISM_RESERVE_MAX');
   }
+  const clamp = (p: number) => Math.min(reserveBounds.max, Math.max(reserveBounds.min, p));
   return {
     genesisEndowment: get('genesisEndowment'),
     spawnFee: get('spawnFee'),
@@ -72,7 +86,26 @@ export function loadConfig(env: Record<string, string | undefined>, mode: Mode =
     payments: get('payments'),
     burnShards: get('burnShards'),
     idempotencyTtlSeconds: get('idempotencyTtlSeconds'),
+    capacity: {
+      vcpu: get('supplyVcpu'),
+      memoryMiB: get('supplyMemoryMiB'),
+      tokens: get('supplyTokens'),
+      attention: get('supplyAttention'),
+    },
+    initialReserve: {
+      vcpu: clamp(get('reserveVcpu')),
+      memoryMiB: clamp(get('reserveMemoryMiB')),
+      tokens: clamp(get('reserveTokens')),
+      attention: clamp(get('reserveAttention')),
+    },
   };
+}
+
+/** vCPUs as decimal text ("2", "0.25") → CPU units (1024 per vCPU). */
+function cpuUnits(raw: string, name: string): number {
+  const thousandths = parseScaledDecimal(raw, 3, name);
+  if (thousandths < 0 || thousandths > 1_000_000_000) throw new ValidationError(`${name} must be a number of vCPUs ≥ 0`);
+  return Math.round((thousandths * CPU_UNITS_PER_VCPU) / 1000);
 }
 
 function credits(raw: string, name: string): Micros {

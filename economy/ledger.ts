@@ -51,6 +51,7 @@ export interface JournalEntry {
   reason: string;
   /** The id of the thing this movement belongs to (a bid, prompt, listing...). */
   ref?: string;
+  memo?: string;
 }
 
 /** Where a balance change lands. Burns are sharded so that no single item is written by every request. */
@@ -64,6 +65,8 @@ export interface BalanceChange {
 }
 
 export interface LedgerPlan {
+  /** Accounts this plan creates; their changes are their opening balances. */
+  opens?: string[];
   changes: BalanceChange[];
   /** A hold to create (state pending) or to close (from pending to `to`). */
   hold?: { create: Hold } | { close: Hold; to: Exclude<HoldState, 'pending'>; captured: Micros; at: number };
@@ -84,7 +87,11 @@ export interface PlanContext {
 export interface Movement {
   reason: string;
   ref?: string;
+  /** Free text from the payer (transfers). */
+  memo?: string;
 }
+
+export const MAX_MEMO_LENGTH = 280;
 
 const ACCOUNT_ID = /^[A-Za-z0-9_-]{1,64}$/;
 
@@ -101,12 +108,36 @@ function assertMovement(m: Movement): void {
   if (m.ref !== undefined && (typeof m.ref !== 'string' || m.ref.length === 0 || m.ref.length > 128)) {
     throw new ValidationError('ref must be a string of 1–128 characters', { field: 'ref' });
   }
+  if (m.memo !== undefined && (typeof m.memo !== 'string' || m.memo.length > MAX_MEMO_LENGTH)) {
+    throw new ValidationError(`memo must be a string of at most ${MAX_MEMO_LENGTH} characters`, { field: 'memo' });
+  }
 }
 
 const agent = (accountId: string): BalanceTarget => ({ kind: 'agent', accountId });
 
 function entry(ctx: PlanContext, kind: EntryKind, debit: string, credit: string, amount: Micros, m: Movement): JournalEntry {
-  return { entryId: ctx.newId(), at: ctx.now, kind, debit, credit, amount, reason: m.reason, ...(m.ref ? { ref: m.ref } : {}) };
+  return {
+    entryId: ctx.newId(),
+    at: ctx.now,
+    kind,
+    debit,
+    credit,
+    amount,
+    reason: m.reason,
+    ...(m.ref ? { ref: m.ref } : {}),
+    ...(m.memo ? { memo: m.memo } : {}),
+  };
+}
+
+/** A new account, optionally funded by a human grant in the same write. */
+export function planOpenAccount(
+  req: { accountId: string; grant?: { amount: Micros; ref?: string } },
+  ctx: PlanContext,
+): LedgerPlan {
+  assertAccountId(req.accountId);
+  if (!req.grant) return { opens: [req.accountId], changes: [{ target: agent(req.accountId), available: 0, held: 0 }], entries: [] };
+  const minted = planMint({ to: req.accountId, amount: req.grant.amount, reason: 'grant', ...(req.grant.ref ? { ref: req.grant.ref } : {}) }, ctx);
+  return { ...minted, opens: [req.accountId] };
 }
 
 export function planTransfer(

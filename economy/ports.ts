@@ -2,8 +2,11 @@
  * The ports: what the economy needs from the outside world, as interfaces. Adapters implement
  * them (DynamoDB, SQS, ECS, local processes); the economy never imports an adapter or an SDK.
  */
+import type { Prices } from './clearing.js';
 import type { AuditReport, Balance, Hold, JournalEntry, MintReason, Movement } from './ledger.js';
+import type { Agent, Bid, BidState, Lease, OracleState, RoundRecord, StoredOutcome } from './market.js';
 import type { Micros } from './money.js';
+import type { Bundle } from './resources.js';
 
 export interface Clock {
   /** Milliseconds since the epoch. */
@@ -64,7 +67,8 @@ export interface Page<T> {
 }
 
 export interface LedgerStore {
-  openAccount(req: Idempotent & { accountId: string }): Promise<Balance>;
+  /** A new account, optionally funded in the same write by a human grant (minted). */
+  openAccount(req: Idempotent & { accountId: string; grant?: { amount: Micros; ref?: string } }): Promise<Balance>;
   transfer(req: Idempotent & Movement & { from: string; to: string; amount: Micros }): Promise<TransferReceipt>;
   hold(req: Idempotent & Movement & { accountId: string; amount: Micros; holdId?: string }): Promise<HoldReceipt>;
   /** Capture all or part of a pending hold, paid to the burn (default) or to an agent; the rest is released. */
@@ -83,4 +87,45 @@ export interface LedgerStore {
   journal(accountId: string, page?: { limit?: number; cursor?: string }): Promise<Page<JournalEntry>>;
   /** Full scan: conservation, journal replay and holds, with every problem listed. */
   audit(): Promise<AuditReport>;
+}
+
+// -- the market ----------------------------------------------------------------------------------
+
+export interface AgentDirectory {
+  /** A first agent, created by the operator: its account is funded by a grant (minted as a human act). */
+  createAgent(req: Idempotent & { agentId: string; credentialHash: string; endowment: Micros }): Promise<{ agentId: string; credentialHash: string }>;
+  /** The agent a credential belongs to; undefined for an unknown credential or a dead agent. */
+  agentIdForCredential(credentialHash: string): Promise<string | undefined>;
+  getAgent(agentId: string): Promise<Agent>;
+}
+
+export interface BidBook {
+  /** Holds `amount` and records a pending bid, in one transaction. */
+  placeBid(req: Idempotent & { agentId: string; bundle: Bundle; amount: Micros }): Promise<Bid>;
+  /** Releases a pending bid's hold and marks it cancelled, in one transaction. */
+  cancelBid(req: Idempotent & { agentId: string; bidId: string }): Promise<Bid>;
+  getBid(agentId: string, bidId: string): Promise<Bid>;
+  listBids(agentId: string, page?: { limit?: number; cursor?: string; state?: BidState }): Promise<Page<Bid>>;
+  /** Pending bids that take part in `round`. */
+  pendingBids(round: number): Promise<Bid[]>;
+  /** Leases that have not ended at `now`, all agents. */
+  activeLeases(now: number): Promise<Lease[]>;
+  agentLeases(agentId: string, now: number): Promise<Lease[]>;
+  /** Captures the winner's payment, marks its bid won and writes its lease: one transaction, at most once. */
+  settleWinner(req: Idempotent & { round: number; bidId: string; agentId: string; payment: Micros; lease: Lease }): Promise<Lease>;
+  /** Releases an expired bid's hold and marks it expired: one transaction, at most once. */
+  expireBid(req: Idempotent & { round: number; bidId: string; agentId: string }): Promise<Bid>;
+}
+
+export interface RoundLog {
+  state(): Promise<OracleState | undefined>;
+  /** Begins `round` if the state is still `previous` (a conditional write); false if another invocation did. */
+  begin(req: { round: number; tick: number; now: number; previous: OracleState }): Promise<boolean>;
+  get(round: number): Promise<RoundRecord | undefined>;
+  /** Stores a round's outcome unless one is stored already; returns the one stored. */
+  saveOutcome(round: number, outcome: StoredOutcome): Promise<StoredOutcome>;
+  /** Marks `round` settled and sets the next reserve prices (conditional on it being the round in progress). */
+  finish(req: { round: number; reserve: Prices; now: number }): Promise<void>;
+  /** The latest rounds, newest first. */
+  history(limit: number): Promise<RoundRecord[]>;
 }

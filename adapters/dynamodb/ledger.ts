@@ -29,6 +29,7 @@ import {
   auditLedger,
   BURN_ACCOUNT,
   planBurn,
+  planOpenAccount,
   planCapture,
   planHold,
   planMint,
@@ -40,6 +41,7 @@ import {
   type Hold,
   type JournalEntry,
   type LedgerPlan,
+  type Movement,
   type PlanContext,
 } from '../../economy/ledger.js';
 import { type Micros } from '../../economy/money.js';
@@ -56,9 +58,17 @@ import type {
   TransferReceipt,
 } from '../../economy/ports.js';
 import { systemClock } from '../../economy/ports.js';
+import { assertLimit, decodeCursor, encodeCursor } from './cursor.js';
 import { assertIdempotencyKey, idempotencyWrite, priorResult, requestHash } from './idempotency.js';
 import type { LedgerTables } from './tables.js';
 import { DEFAULT_RETRY, transactWrite, type RetryPolicy, type Write } from './transact.js';
+
+/** What one ledger transaction writes: a plan of money movements, other writes, and its result. */
+export interface Built<R> {
+  plan?: LedgerPlan;
+  writes?: Write[];
+  result: R;
+}
 
 export interface DynamoLedgerOptions {
   client: DynamoDBDocumentClient;
@@ -97,33 +107,22 @@ export class DynamoLedgerStore implements LedgerStore {
 
   // -- writes --------------------------------------------------------------------------------
 
-  async openAccount(req: Idempotent & { accountId: string }): Promise<Balance> {
-    return this.idempotently('openAccount', req, (ctx) => {
-      assertAccountId(req.accountId);
-      const balance: Balance = { accountId: req.accountId, available: 0, held: 0 };
-      const write: Write = {
-        item: {
-          Put: {
-            TableName: this.tables.ledger,
-            Item: { ...accountKey(req.accountId), t: 'account', ...balance, createdAt: ctx.now },
-            ConditionExpression: 'attribute_not_exists(pk)',
-          },
-        },
-        explain: () => new ConflictError(`account ${req.accountId} already exists`, { accountId: req.accountId }),
-      };
-      return Promise.resolve({ writes: [write], result: balance });
-    });
+  openAccount(req: Idempotent & { accountId: string; grant?: { amount: Micros; ref?: string } }): Promise<Balance> {
+    return this.commit('openAccount', req, (ctx) => ({
+      plan: planOpenAccount(req, ctx),
+      result: { accountId: req.accountId, available: req.grant?.amount ?? 0, held: 0 },
+    }));
   }
 
-  transfer(req: Idempotent & { from: string; to: string; amount: Micros; reason: string; ref?: string }): Promise<TransferReceipt> {
-    return this.applyPlan('transfer', req, (ctx) => {
+  transfer(req: Idempotent & Movement & { from: string; to: string; amount: Micros }): Promise<TransferReceipt> {
+    return this.commit('transfer', req, (ctx) => {
       const plan = planTransfer(req, ctx);
       return { plan, result: { entryId: plan.entries[0]!.entryId, from: req.from, to: req.to, amount: req.amount } };
     });
   }
 
   hold(req: Idempotent & { accountId: string; amount: Micros; holdId?: string; reason: string; ref?: string }): Promise<HoldReceipt> {
-    return this.applyPlan('hold', req, (ctx) => {
+    return this.commit('hold', req, (ctx) => {
       const holdId = req.holdId ?? ctx.newId();
       return { plan: planHold({ ...req, holdId }, ctx), result: { holdId, accountId: req.accountId, amount: req.amount } };
     });
@@ -132,7 +131,7 @@ export class DynamoLedgerStore implements LedgerStore {
   capture(
     req: Idempotent & { holdId: string; amount: Micros; to?: 'burn' | { agent: string }; reason: string; ref?: string },
   ): Promise<CaptureReceipt> {
-    return this.applyPlan('capture', req, async (ctx) => {
+    return this.commit('capture', req, async (ctx) => {
       const hold = await this.getHold(req.holdId);
       const plan = planCapture(hold, { ...req, to: req.to ?? 'burn' }, ctx);
       return { plan, result: { holdId: hold.holdId, captured: req.amount, released: hold.amount - req.amount } };
@@ -148,14 +147,14 @@ export class DynamoLedgerStore implements LedgerStore {
   }
 
   mint(req: Idempotent & { to: string; amount: Micros; reason: 'grant' | 'reward'; ref?: string }): Promise<MintReceipt> {
-    return this.applyPlan('mint', req, (ctx) => {
+    return this.commit('mint', req, (ctx) => {
       const plan = planMint(req, ctx);
       return { plan, result: { entryId: plan.entries[0]!.entryId, to: req.to, amount: req.amount } };
     });
   }
 
   burn(req: Idempotent & { from: string; amount: Micros; reason: string; ref?: string }): Promise<BurnReceipt> {
-    return this.applyPlan('burn', req, (ctx) => {
+    return this.commit('burn', req, (ctx) => {
       const plan = planBurn(req, ctx);
       return { plan, result: { entryId: plan.entries[0]!.entryId, from: req.from, amount: req.amount } };
     });
@@ -166,7 +165,7 @@ export class DynamoLedgerStore implements LedgerStore {
     req: Idempotent & { holdId: string; reason?: string },
     as: 'voided' | 'expired',
   ): Promise<ReleaseReceipt> {
-    return this.applyPlan(operation, req, async (ctx) => {
+    return this.commit(operation, req, async (ctx) => {
       const hold = await this.getHold(req.holdId);
       const plan = planRelease(hold, { reason: req.reason ?? hold.reason, ...(hold.ref ? { ref: hold.ref } : {}), as }, ctx);
       return { plan, result: { holdId: hold.holdId, released: hold.amount, state: as } };
@@ -175,36 +174,22 @@ export class DynamoLedgerStore implements LedgerStore {
 
   // -- the transaction behind every write ----------------------------------------------------
 
-  /** Plans an operation with the economy's rules and applies it as one transaction. */
-  private applyPlan<R>(
-    operation: string,
-    req: Idempotent,
-    build: (ctx: PlanContext) => { plan: LedgerPlan; result: R } | Promise<{ plan: LedgerPlan; result: R }>,
-  ): Promise<R> {
-    return this.idempotently(operation, req, async (ctx) => {
-      const { plan, result } = await build(ctx);
-      return { writes: this.planWrites(plan), result };
-    });
-  }
-
   /**
-   * Runs `build` and commits its writes together with the idempotency record. On any domain
+   * Commits a ledger plan, together with any writes of the thing it pays for (a bid, a lease, a
+   * prompt...), and the idempotency record, as one transaction. Other DynamoDB stores build on
+   * this so that a movement and the state change it belongs to are never apart. On any domain
    * error (a failed condition, a hold already closed...) the key's record is consulted: if this
    * same request already succeeded, its first result is returned instead.
    */
-  private async idempotently<R>(
-    operation: string,
-    req: Idempotent,
-    build: (ctx: PlanContext) => Promise<{ writes: Write[]; result: R }>,
-  ): Promise<R> {
+  async commit<R>(operation: string, req: Idempotent, build: (ctx: PlanContext) => Built<R> | Promise<Built<R>>): Promise<R> {
     const { idempotencyKey: key, ...request } = req;
     assertIdempotencyKey(key);
     const hash = requestHash(operation, request);
     const now = this.clock.now();
     try {
-      const { writes, result } = await build({ newId: this.newId, now });
+      const { plan, writes = [], result } = await build({ newId: this.newId, now });
       const record = idempotencyWrite({ table: this.tables.ledger, key, hash, result, now, ttlSeconds: this.ttlSeconds });
-      await transactWrite(this.client, [...writes, record], this.retry);
+      await transactWrite(this.client, [...(plan ? this.planWrites(plan, now) : []), ...writes, record], this.retry);
       return result;
     } catch (err) {
       if (!(err instanceof ConflictError || err instanceof NotFoundError || err instanceof InsufficientFundsError)) throw err;
@@ -215,14 +200,32 @@ export class DynamoLedgerStore implements LedgerStore {
   }
 
   /** The plan's balance changes, hold and journal postings as conditional transaction items. */
-  private planWrites(plan: LedgerPlan): Write[] {
+  private planWrites(plan: LedgerPlan, now: number): Write[] {
     const shard = randomInt(this.burnShards);
-    const writes = plan.changes.map((change) => this.balanceWrite(change, shard));
+    const opens = new Set(plan.opens);
+    const writes = plan.changes.map((change) =>
+      change.target.kind === 'agent' && opens.has(change.target.accountId)
+        ? this.openWrite(change.target.accountId, change, now)
+        : this.balanceWrite(change, shard),
+    );
     if (plan.hold) writes.push(this.holdWrite(plan.hold));
     for (const entry of plan.entries) {
       writes.push(this.postingWrite(entry, 'debit', shard), this.postingWrite(entry, 'credit', shard));
     }
     return writes;
+  }
+
+  private openWrite(accountId: string, opening: BalanceChange, now: number): Write {
+    return {
+      item: {
+        Put: {
+          TableName: this.tables.ledger,
+          Item: { ...accountKey(accountId), t: 'account', accountId, available: opening.available, held: opening.held, createdAt: now },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        },
+      },
+      explain: () => new ConflictError(`account ${accountId} already exists`, { accountId }),
+    };
   }
 
   private balanceWrite(change: BalanceChange, shard: number): Write {
@@ -346,10 +349,7 @@ export class DynamoLedgerStore implements LedgerStore {
 
   async journal(accountId: string, page: { limit?: number; cursor?: string } = {}): Promise<Page<JournalEntry>> {
     assertAccountId(accountId);
-    const limit = page.limit ?? 100;
-    if (!Number.isInteger(limit) || limit < 1 || limit > 1000) {
-      throw new ValidationError('limit must be an integer in [1, 1000]', { field: 'limit' });
-    }
+    const limit = assertLimit(page.limit);
     const { Items = [], LastEvaluatedKey } = await this.client.send(
       new QueryCommand({
         TableName: this.tables.journal,
@@ -362,7 +362,7 @@ export class DynamoLedgerStore implements LedgerStore {
     );
     return {
       items: Items.map(toEntry),
-      ...(LastEvaluatedKey ? { cursor: Buffer.from(JSON.stringify(LastEvaluatedKey)).toString('base64url') } : {}),
+      ...encodeCursor(LastEvaluatedKey),
     };
   }
 
@@ -432,14 +432,4 @@ function toHold(item: Record<string, unknown>): Hold {
 function toEntry(item: Record<string, unknown>): JournalEntry {
   const { pk: _pk, sk: _sk, side: _side, ...entry } = item;
   return entry as unknown as JournalEntry;
-}
-
-function decodeCursor(cursor: string, pk: string): Record<string, unknown> {
-  try {
-    const key = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as Record<string, unknown>;
-    if (key.pk === pk && typeof key.sk === 'string' && Object.keys(key).length === 2) return key;
-  } catch {
-    // fall through to the validation error
-  }
-  throw new ValidationError('cursor is not valid for this journal', { field: 'cursor' });
 }

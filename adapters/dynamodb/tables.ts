@@ -11,14 +11,28 @@ export interface LedgerTables {
   journal: string;
 }
 
+/** All the tables: the ledger's, and the records table (agents, credentials, bids, leases, rounds). */
+export interface Tables extends LedgerTables {
+  records: string;
+}
+
+/**
+ * The records table's sparse index: only items with `gsi1pk` are in it. Pending bids
+ * (`pending#<shard>`, by placement) and leases (`lease#<shard>`, by end time) use it, sharded so
+ * that no partition takes every write.
+ */
+export const RECORDS_INDEX = 'gsi1';
+export const INDEX_SHARDS = 8;
+
 /** The attribute DynamoDB's TTL reads (epoch seconds) on idempotency records. */
 export const TTL_ATTRIBUTE = 'expiresAt';
 
-export function ledgerTablesFromEnv(env: Record<string, string | undefined> = process.env): LedgerTables {
+export function tablesFromEnv(env: Record<string, string | undefined> = process.env): Tables {
   const ledger = env.LEDGER_TABLE;
   const journal = env.JOURNAL_TABLE;
-  if (!ledger || !journal) throw new Error('LEDGER_TABLE and JOURNAL_TABLE must be set');
-  return { ledger, journal };
+  const records = env.RECORDS_TABLE;
+  if (!ledger || !journal || !records) throw new Error('LEDGER_TABLE, JOURNAL_TABLE and RECORDS_TABLE must be set');
+  return { ledger, journal, records };
 }
 
 export function ledgerTableDefinition(name: string): CreateTableCommandInput {
@@ -45,6 +59,40 @@ export function journalTableDefinition(name: string): CreateTableCommandInput {
   };
 }
 
+export function recordsTableDefinition(name: string): CreateTableCommandInput {
+  return {
+    TableName: name,
+    BillingMode: 'PAY_PER_REQUEST',
+    AttributeDefinitions: [
+      { AttributeName: 'pk', AttributeType: 'S' },
+      { AttributeName: 'sk', AttributeType: 'S' },
+      { AttributeName: 'gsi1pk', AttributeType: 'S' },
+      { AttributeName: 'gsi1sk', AttributeType: 'S' },
+    ],
+    KeySchema: [
+      { AttributeName: 'pk', KeyType: 'HASH' },
+      { AttributeName: 'sk', KeyType: 'RANGE' },
+    ],
+    GlobalSecondaryIndexes: [
+      {
+        IndexName: RECORDS_INDEX,
+        KeySchema: [
+          { AttributeName: 'gsi1pk', KeyType: 'HASH' },
+          { AttributeName: 'gsi1sk', KeyType: 'RANGE' },
+        ],
+        Projection: { ProjectionType: 'ALL' },
+      },
+    ],
+  };
+}
+
 export function ledgerTableDefinitions(tables: LedgerTables): CreateTableCommandInput[] {
   return [ledgerTableDefinition(tables.ledger), journalTableDefinition(tables.journal)];
 }
+
+export function tableDefinitions(tables: Tables): CreateTableCommandInput[] {
+  return [...ledgerTableDefinitions(tables), recordsTableDefinition(tables.records)];
+}
+
+/** A sortable fixed-width decimal, for times and round numbers in sort keys. */
+export const sortable = (n: number): string => n.toString().padStart(16, '0');

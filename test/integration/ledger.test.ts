@@ -52,6 +52,14 @@ describe('accounts and minting', () => {
     await expect(ledger.getBalance('nobody')).rejects.toBeInstanceOf(NotFoundError);
   });
 
+  it('opens an account funded by a grant in one write', async () => {
+    const req = { accountId: 'genesis', grant: { amount: credits(1000), ref: 'operator' }, idempotencyKey: 'genesis' };
+    expect(await ledger.openAccount(req)).toEqual({ accountId: 'genesis', available: credits(1000), held: 0 });
+    expect(await ledger.openAccount(req)).toEqual({ accountId: 'genesis', available: credits(1000), held: 0 });
+    expect((await ledger.journal('genesis')).items).toMatchObject([{ kind: 'mint', reason: 'grant', ref: 'operator' }]);
+    expect(await ledger.audit()).toMatchObject({ ok: true, minted: credits(1000) });
+  });
+
   it('mints grants and rewards, and nothing else', async () => {
     await funded('alice', credits(1000));
     await ledger.mint({ to: 'alice', amount: 5, reason: 'reward', ref: 'prompt-1', idempotencyKey: key() });

@@ -16,6 +16,8 @@ describe('config', () => {
       payments: 'burn',
       burnShards: 16,
       idempotencyTtlSeconds: 604_800,
+      capacity: { vcpu: 4096, memoryMiB: 8192, tokens: 100_000, attention: 3 },
+      initialReserve: { vcpu: 100_000_000, memoryMiB: 1_000_000, tokens: 10_000_000, attention: 1_000_000_000_000 },
     });
     expect(loadConfig({}, 'local').roundSeconds).toBe(5);
   });
@@ -26,8 +28,13 @@ describe('config', () => {
       SYNTROPISM_PAYMENTS: 'ubi',
       ROUND_SECONDS: '2',
       SYNTROPISM_BURN_SHARDS: '32',
+      SYNTROPISM_SUPPLY_VCPU: '0.5',
+      SYNTROPISM_RESERVE_TOKENS: '0.000000000001',
     }, 'local');
     expect(config).toMatchObject({ spawnFee: 2_500_000, payments: 'ubi', roundSeconds: 2, burnShards: 32 });
+    expect(config.capacity.vcpu).toBe(512);
+    // Below the reserve bounds: clamped up to the minimum.
+    expect(config.initialReserve.tokens).toBe(1_000_000);
   });
 
   it.each([

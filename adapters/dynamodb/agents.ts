@@ -1,0 +1,71 @@
+/**
+ * Agents and their credentials in the records table:
+ *   agent#<id> / profile   { status, generation, lineage, createdAt }
+ *   cred#<sha256> / cred   { agentId }    only the credential's hash is ever stored
+ * A dead agent's credential item is deleted, so a credential lookup is one read.
+ */
+import { GetCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { ConflictError, NotFoundError } from '../../economy/errors.js';
+import { planOpenAccount } from '../../economy/ledger.js';
+import type { Agent } from '../../economy/market.js';
+import type { Micros } from '../../economy/money.js';
+import type { AgentDirectory, Idempotent } from '../../economy/ports.js';
+import type { DynamoLedgerStore } from './ledger.js';
+import type { Tables } from './tables.js';
+
+export const agentKey = (agentId: string) => ({ pk: `agent#${agentId}`, sk: 'profile' });
+const credentialKey = (hash: string) => ({ pk: `cred#${hash}`, sk: 'cred' });
+
+export class DynamoAgentDirectory implements AgentDirectory {
+  constructor(
+    private readonly client: DynamoDBDocumentClient,
+    private readonly tables: Tables,
+    private readonly ledger: DynamoLedgerStore,
+  ) {}
+
+  createAgent(req: Idempotent & { agentId: string; credentialHash: string; endowment: Micros }): Promise<{ agentId: string; credentialHash: string }> {
+    // The new id and credential are made fresh by each attempt: only the endowment says what was asked.
+    const identity = { idempotencyKey: req.idempotencyKey, endowment: req.endowment };
+    return this.ledger.commit('createAgent', identity, (ctx) => {
+      const agent: Agent = { agentId: req.agentId, status: 'alive', generation: 0, lineage: [], createdAt: ctx.now };
+      return {
+        plan: planOpenAccount({ accountId: req.agentId, ...(req.endowment > 0 ? { grant: { amount: req.endowment, ref: 'operator' } } : {}) }, ctx),
+        writes: [
+          {
+            item: {
+              Put: {
+                TableName: this.tables.records,
+                Item: { ...agentKey(req.agentId), t: 'agent', ...agent },
+                ConditionExpression: 'attribute_not_exists(pk)',
+              },
+            },
+            explain: () => new ConflictError(`agent ${req.agentId} already exists`),
+          },
+          {
+            item: {
+              Put: {
+                TableName: this.tables.records,
+                Item: { ...credentialKey(req.credentialHash), t: 'credential', agentId: req.agentId },
+                ConditionExpression: 'attribute_not_exists(pk)',
+              },
+            },
+            explain: () => new ConflictError('credential already in use'),
+          },
+        ],
+        result: { agentId: req.agentId, credentialHash: req.credentialHash },
+      };
+    });
+  }
+
+  async agentIdForCredential(credentialHash: string): Promise<string | undefined> {
+    const { Item } = await this.client.send(new GetCommand({ TableName: this.tables.records, Key: credentialKey(credentialHash) }));
+    return Item?.agentId as string | undefined;
+  }
+
+  async getAgent(agentId: string): Promise<Agent> {
+    const { Item } = await this.client.send(new GetCommand({ TableName: this.tables.records, Key: agentKey(agentId), ConsistentRead: true }));
+    if (!Item) throw new NotFoundError('agent', agentId);
+    const { pk: _pk, sk: _sk, t: _t, ...agent } = Item;
+    return agent as Agent;
+  }
+}

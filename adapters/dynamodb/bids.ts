@@ -1,0 +1,241 @@
+/**
+ * Bids and leases in the records table, each under its agent's partition so that an agent can
+ * only ever address its own:
+ *   agent#<id> / bid#<bidId>      a bid; while pending it is in the index as pending#<shard>
+ *   agent#<id> / lease#<leaseId>  a lease; in the index as lease#<shard>, sorted by end time
+ * Every change that moves money goes through the ledger's `commit`, in the same transaction.
+ */
+import { GetCommand, QueryCommand, type DynamoDBDocumentClient, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
+import { createHash } from 'node:crypto';
+import { ConflictError, NotFoundError } from '../../economy/errors.js';
+import { planCapture, planHold, planRelease } from '../../economy/ledger.js';
+import type { Bid, BidState, Lease } from '../../economy/market.js';
+import { assertMicros, type Micros } from '../../economy/money.js';
+import type { BidBook, Idempotent, Page } from '../../economy/ports.js';
+import { assertBundle, type Bundle } from '../../economy/resources.js';
+import { assertLimit, decodeCursor, encodeCursor } from './cursor.js';
+import type { DynamoLedgerStore } from './ledger.js';
+import { DynamoRoundLog } from './rounds.js';
+import { INDEX_SHARDS, RECORDS_INDEX, sortable, type Tables } from './tables.js';
+import type { Write } from './transact.js';
+
+const bidKey = (agentId: string, bidId: string) => ({ pk: `agent#${agentId}`, sk: `bid#${bidId}` });
+const leaseKey = (agentId: string, leaseId: string) => ({ pk: `agent#${agentId}`, sk: `lease#${leaseId}` });
+
+/** Spreads index entries over shards by id, so that no index partition takes every write. */
+function shardOf(id: string): number {
+  return createHash('sha1').update(id).digest().readUInt16BE(0) % INDEX_SHARDS;
+}
+
+export class DynamoBidBook implements BidBook {
+  private readonly rounds: DynamoRoundLog;
+
+  constructor(
+    private readonly client: DynamoDBDocumentClient,
+    private readonly tables: Tables,
+    private readonly ledger: DynamoLedgerStore,
+  ) {
+    this.rounds = new DynamoRoundLog(client, tables);
+  }
+
+  placeBid(req: Idempotent & { agentId: string; bundle: Bundle; amount: Micros }): Promise<Bid> {
+    return this.ledger.commit('placeBid', req, async (ctx) => {
+      assertBundle(req.bundle);
+      assertMicros(req.amount, 'amount', 'positive');
+      const state = await this.rounds.state();
+      const bidId = ctx.newId();
+      const bid: Bid = {
+        bidId,
+        agentId: req.agentId,
+        bundle: req.bundle,
+        amount: req.amount,
+        holdId: bidId,
+        state: 'pending',
+        placedAt: ctx.now,
+        firstRound: (state?.lastRound ?? 0) + 1,
+      };
+      const write: Write = {
+        item: {
+          Put: {
+            TableName: this.tables.records,
+            Item: {
+              ...bidKey(bid.agentId, bidId),
+              t: 'bid',
+              ...bid,
+              gsi1pk: `pending#${shardOf(bidId)}`,
+              gsi1sk: `${sortable(bid.placedAt)}#${bidId}`,
+            },
+            ConditionExpression: 'attribute_not_exists(pk)',
+          },
+        },
+        explain: () => new ConflictError(`bid ${bidId} already exists`),
+      };
+      return {
+        plan: planHold({ accountId: req.agentId, amount: req.amount, holdId: bidId, reason: 'bid', ref: bidId }, ctx),
+        writes: [write],
+        result: bid,
+      };
+    });
+  }
+
+  cancelBid(req: Idempotent & { agentId: string; bidId: string }): Promise<Bid> {
+    return this.closeBid('cancelBid', req, 'cancelled');
+  }
+
+  expireBid(req: Idempotent & { round: number; bidId: string; agentId: string }): Promise<Bid> {
+    return this.closeBid('expireBid', req, 'expired', req.round);
+  }
+
+  private closeBid(operation: string, req: Idempotent & { agentId: string; bidId: string }, to: 'cancelled' | 'expired', round?: number): Promise<Bid> {
+    return this.ledger.commit(operation, req, async (ctx) => {
+      const bid = await this.getBid(req.agentId, req.bidId);
+      if (bid.state !== 'pending') throw new ConflictError(`bid ${bid.bidId} is already ${bid.state}`, { bidId: bid.bidId, state: bid.state });
+      const hold = await this.ledger.getHold(bid.holdId);
+      const closed: Bid = { ...bid, state: to, closedAt: ctx.now, ...(round !== undefined ? { closedRound: round } : {}) };
+      return {
+        plan: planRelease(hold, { reason: to === 'cancelled' ? 'bid cancelled' : 'bid expired', ref: bid.bidId, as: to === 'cancelled' ? 'voided' : 'expired' }, ctx),
+        writes: [this.closeWrite(closed)],
+        result: closed,
+      };
+    });
+  }
+
+  settleWinner(req: Idempotent & { round: number; bidId: string; agentId: string; payment: Micros; lease: Lease }): Promise<Lease> {
+    // The lease's window is not part of the request's identity: a resumed round may compute it
+    // again and must get the first one back.
+    const { lease, ...identity } = req;
+    return this.ledger.commit('settleWinner', identity, async (ctx) => {
+      const bid = await this.getBid(req.agentId, req.bidId);
+      const hold = await this.ledger.getHold(bid.holdId);
+      const won: Bid = { ...bid, state: 'won', payment: req.payment, leaseId: lease.leaseId, closedAt: ctx.now, closedRound: req.round };
+      const leaseWrite: Write = {
+        item: {
+          Put: {
+            TableName: this.tables.records,
+            Item: {
+              ...leaseKey(lease.agentId, lease.leaseId),
+              t: 'lease',
+              ...lease,
+              gsi1pk: `lease#${shardOf(lease.leaseId)}`,
+              gsi1sk: `${sortable(lease.endsAt)}#${lease.leaseId}`,
+            },
+            ConditionExpression: 'attribute_not_exists(pk)',
+          },
+        },
+        explain: () => new ConflictError(`lease ${lease.leaseId} already exists`),
+      };
+      return {
+        plan: planCapture(hold, { amount: req.payment, to: 'burn', reason: 'auction', ref: bid.bidId }, ctx),
+        writes: [this.closeWrite(won), leaseWrite],
+        result: lease,
+      };
+    });
+  }
+
+  /** Closes a pending bid: its new state, out of the pending index; refused unless still pending. */
+  private closeWrite(bid: Bid): Write {
+    const sets = ['#state = :state', 'closedAt = :closedAt'];
+    const values: Record<string, unknown> = { ':state': bid.state, ':closedAt': bid.closedAt, ':pending': 'pending' };
+    for (const field of ['closedRound', 'payment', 'leaseId'] as const) {
+      if (bid[field] !== undefined) {
+        sets.push(`${field} = :${field}`);
+        values[`:${field}`] = bid[field];
+      }
+    }
+    return {
+      item: {
+        Update: {
+          TableName: this.tables.records,
+          Key: bidKey(bid.agentId, bid.bidId),
+          UpdateExpression: `SET ${sets.join(', ')} REMOVE gsi1pk, gsi1sk`,
+          ConditionExpression: '#state = :pending',
+          ExpressionAttributeNames: { '#state': 'state' },
+          ExpressionAttributeValues: values,
+        },
+      },
+      explain: (current) =>
+        current ? new ConflictError(`bid ${bid.bidId} is already ${String(current.state)}`) : new NotFoundError('bid', bid.bidId),
+    };
+  }
+
+  async getBid(agentId: string, bidId: string): Promise<Bid> {
+    const { Item } = await this.client.send(new GetCommand({ TableName: this.tables.records, Key: bidKey(agentId, bidId), ConsistentRead: true }));
+    if (!Item) throw new NotFoundError('bid', bidId);
+    return toBid(Item);
+  }
+
+  async listBids(agentId: string, page: { limit?: number; cursor?: string; state?: BidState } = {}): Promise<Page<Bid>> {
+    const pk = `agent#${agentId}`;
+    const { Items = [], LastEvaluatedKey } = await this.client.send(
+      new QueryCommand({
+        TableName: this.tables.records,
+        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :bid)',
+        ExpressionAttributeValues: { ':pk': pk, ':bid': 'bid#', ...(page.state ? { ':state': page.state } : {}) },
+        ...(page.state ? { FilterExpression: '#state = :state', ExpressionAttributeNames: { '#state': 'state' } } : {}),
+        ScanIndexForward: false,
+        Limit: assertLimit(page.limit),
+        ...(page.cursor ? { ExclusiveStartKey: decodeCursor(page.cursor, pk) } : {}),
+      }),
+    );
+    return { items: Items.map((i) => toBid(i)), ...encodeCursor(LastEvaluatedKey) };
+  }
+
+  async pendingBids(round: number): Promise<Bid[]> {
+    const shards = await Promise.all(
+      Array.from({ length: INDEX_SHARDS }, (_, shard) =>
+        this.queryAll({
+          TableName: this.tables.records,
+          IndexName: RECORDS_INDEX,
+          KeyConditionExpression: 'gsi1pk = :pk',
+          FilterExpression: 'firstRound <= :round',
+          ExpressionAttributeValues: { ':pk': `pending#${shard}`, ':round': round },
+        }),
+      ),
+    );
+    return shards.flat().map((i) => toBid(i));
+  }
+
+  async activeLeases(now: number): Promise<Lease[]> {
+    const shards = await Promise.all(
+      Array.from({ length: INDEX_SHARDS }, (_, shard) =>
+        this.queryAll({
+          TableName: this.tables.records,
+          IndexName: RECORDS_INDEX,
+          KeyConditionExpression: 'gsi1pk = :pk AND gsi1sk > :now',
+          ExpressionAttributeValues: { ':pk': `lease#${shard}`, ':now': sortable(now) },
+        }),
+      ),
+    );
+    return shards.flat().map((i) => toLease(i));
+  }
+
+  async agentLeases(agentId: string, now: number): Promise<Lease[]> {
+    const items = await this.queryAll({
+      TableName: this.tables.records,
+      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :lease)',
+      FilterExpression: 'endsAt > :now',
+      ExpressionAttributeValues: { ':pk': `agent#${agentId}`, ':lease': 'lease#', ':now': now },
+      ConsistentRead: true,
+    });
+    return items.map((i) => toLease(i));
+  }
+
+  private async queryAll(input: QueryCommandInput): Promise<Record<string, unknown>[]> {
+    const items: Record<string, unknown>[] = [];
+    let start: Record<string, unknown> | undefined;
+    do {
+      const page = await this.client.send(new QueryCommand({ ...input, ...(start ? { ExclusiveStartKey: start } : {}) }));
+      items.push(...(page.Items ?? []));
+      start = page.LastEvaluatedKey;
+    } while (start);
+    return items;
+  }
+}
+
+/** The record without its storage keys. */
+function strip(item: Record<string, unknown>): Record<string, unknown> {
+  const { pk: _pk, sk: _sk, t: _t, gsi1pk: _g1, gsi1sk: _g2, ...record } = item;
+  return record;
+}
+const toBid = (item: Record<string, unknown>) => strip(item) as unknown as Bid;
+const toLease = (item: Record<string, unknown>) => strip(item) as unknown as Lease;

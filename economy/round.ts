@@ -1,0 +1,139 @@
+/**
+ * One oracle round, against the ports. Safe to invoke repeatedly and concurrently:
+ * - the round is begun by a conditional write of the oracle state, so a tick runs at most once;
+ * - the outcome is stored once (the first invocation to clear wins) and every invocation applies
+ *   that stored outcome;
+ * - each capture and each expiry is one idempotent transaction keyed by round and bid, so one
+ *   applied twice changes nothing;
+ * - a round left `clearing` by a crash is finished by the next invocation, whatever its tick.
+ */
+import { clear } from './clearing.js';
+import type { Config } from './config.js';
+import { DomainError } from './errors.js';
+import { expiresAfter, heldByLeases, leaseWindow, storedOutcome, type Lease, type OracleState, type StoredOutcome } from './market.js';
+import type { BidBook, Clock, RoundLog } from './ports.js';
+
+export interface RoundDeps {
+  rounds: RoundLog;
+  bids: BidBook;
+  clock: Clock;
+  config: Pick<Config, 'roundSeconds' | 'bidExpiryRounds' | 'reserveBounds' | 'capacity' | 'initialReserve'>;
+}
+
+export type RoundReport =
+  | { ran: false; reason: string; round: number }
+  | { ran: true; round: number; resumed: boolean; winners: number; settled: number; voided: number; expired: number; volume: number };
+
+/**
+ * Runs (or finishes) a round. `tick` identifies the schedule firing (EventBridge's scheduled
+ * time divided by the period); an invocation for a tick that already ran does nothing.
+ */
+export async function runRound(deps: RoundDeps, tick?: number): Promise<RoundReport> {
+  const now = deps.clock.now();
+  const currentTick = tick ?? Math.floor(now / (deps.config.roundSeconds * 1000));
+  const state: OracleState = (await deps.rounds.state()) ?? {
+    lastRound: 0,
+    status: 'settled',
+    lastTick: -1,
+    reserve: deps.config.initialReserve,
+  };
+
+  let round = state.lastRound;
+  let resumed = true;
+  if (state.status === 'settled') {
+    if (currentTick <= state.lastTick) return { ran: false, reason: `tick ${currentTick} already ran`, round: state.lastRound };
+    round = state.lastRound + 1;
+    resumed = false;
+    if (!(await deps.rounds.begin({ round, tick: currentTick, now, previous: state }))) {
+      // Another invocation began it first; join in (every step is idempotent), or stop if it is done.
+      const latest = await deps.rounds.state();
+      if (latest?.status !== 'clearing' || latest.lastRound !== round) return { ran: false, reason: 'another invocation ran this round', round };
+    }
+  }
+
+  const outcome = await outcomeOf(deps, round, state, now);
+  const applied = await applyOutcome(deps, round, outcome, now);
+  const expired = await expireBids(deps, round);
+  const reserve = Object.fromEntries(Object.entries(outcome.resources).map(([r, stats]) => [r, stats.nextReserve])) as OracleState['reserve'];
+  await deps.rounds.finish({ round, reserve, now: deps.clock.now() });
+  return { ran: true, round, resumed, winners: outcome.winners.length, ...applied, expired, volume: outcome.volume };
+}
+
+/** The round's outcome: the stored one if any invocation cleared it already, else cleared now and stored. */
+async function outcomeOf(deps: RoundDeps, round: number, state: OracleState, now: number): Promise<StoredOutcome> {
+  const record = await deps.rounds.get(round);
+  if (record?.outcome) return record.outcome;
+  const [bids, leases] = await Promise.all([deps.bids.pendingBids(round), deps.bids.activeLeases(now)]);
+  const outcome = clear({
+    round,
+    roundSeconds: deps.config.roundSeconds,
+    bids,
+    capacity: deps.config.capacity,
+    held: heldByLeases(leases, now),
+    reserve: state.reserve,
+    bounds: deps.config.reserveBounds,
+  });
+  return deps.rounds.saveOutcome(round, storedOutcome(outcome));
+}
+
+/**
+ * Charges each winner and writes its lease. A winner whose bid was cancelled after the round was
+ * cleared is void: its transaction is refused and nothing is charged.
+ */
+async function applyOutcome(deps: RoundDeps, round: number, outcome: StoredOutcome, now: number): Promise<{ settled: number; voided: number }> {
+  let settled = 0;
+  let voided = 0;
+  const leasesByAgent = new Map<string, Lease[]>();
+  for (const winner of outcome.winners) {
+    let leases = leasesByAgent.get(winner.agentId);
+    if (!leases) {
+      leases = await deps.bids.agentLeases(winner.agentId, now);
+      leasesByAgent.set(winner.agentId, leases);
+    }
+    const bid = await deps.bids.getBid(winner.agentId, winner.bidId);
+    // A lease already written for this bid (a resumed round) keeps its window.
+    const existing = leases.find((l) => l.bidId === bid.bidId);
+    const window = existing ?? leaseWindow(leases, now, bid.bundle.durationSeconds);
+    const lease: Lease = {
+      leaseId: bid.bidId,
+      agentId: bid.agentId,
+      bidId: bid.bidId,
+      bundle: bid.bundle,
+      round,
+      startsAt: window.startsAt,
+      endsAt: window.endsAt,
+      payment: winner.payment,
+    };
+    try {
+      const written = await deps.bids.settleWinner({
+        idempotencyKey: `round-${round}-win-${bid.bidId}`,
+        round,
+        bidId: bid.bidId,
+        agentId: bid.agentId,
+        payment: winner.payment,
+        lease,
+      });
+      if (!existing) leases.push(written);
+      settled += 1;
+    } catch (err) {
+      if (!(err instanceof DomainError && err.code === 'CONFLICT')) throw err;
+      voided += 1; // cancelled between clearing and settlement
+    }
+  }
+  return { settled, voided };
+}
+
+/** Releases the holds of pending bids whose last round this was. */
+async function expireBids(deps: RoundDeps, round: number): Promise<number> {
+  const due = (await deps.bids.pendingBids(round)).filter((b) => expiresAfter(b, round, deps.config.bidExpiryRounds));
+  let expired = 0;
+  for (const bid of due) {
+    try {
+      await deps.bids.expireBid({ idempotencyKey: `round-${round}-expire-${bid.bidId}`, round, bidId: bid.bidId, agentId: bid.agentId });
+      expired += 1;
+    } catch (err) {
+      if (!(err instanceof DomainError && err.code === 'CONFLICT')) throw err;
+    }
+  }
+  return expired;
+}

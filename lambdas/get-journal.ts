@@ -1,0 +1,16 @@
+/** GET /journal?limit=&cursor=: the calling agent's own journal entries, newest first. */
+import { defaultDeps, lazy, type Deps } from './deps.js';
+import { agentOf } from './http/principal.js';
+import { route } from './http/route.js';
+import { pageQuery } from './http/schemas.js';
+
+export function makeHandler(deps: Deps) {
+  return route(deps, { auth: 'agent', query: pageQuery }, ({ principal, query }) =>
+    deps.ledger.journal(agentOf(principal), {
+      ...(query.limit ? { limit: query.limit } : {}),
+      ...(query.cursor ? { cursor: query.cursor } : {}),
+    }),
+  );
+}
+
+export const handler = lazy(() => makeHandler(defaultDeps()));

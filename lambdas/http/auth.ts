@@ -1,0 +1,48 @@
+/**
+ * Who is calling. An agent presents its own secret credential (`Bearer syn_…`), stored only as a
+ * SHA-256 hash: credentials are 256 random bits, so a fast hash is as strong as a slow one here.
+ * The operator presents the operator token. Identity always comes from the credential, never
+ * from a request body.
+ */
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { UnauthorizedError } from '../../economy/errors.js';
+import type { AgentDirectory } from '../../economy/ports.js';
+
+export type Principal = { kind: 'agent'; agentId: string } | { kind: 'operator' };
+
+const CREDENTIAL = /^syn_[A-Za-z0-9_-]{43}$/;
+
+export function newCredential(): string {
+  return `syn_${randomBytes(32).toString('base64url')}`;
+}
+
+export function credentialHash(credential: string): string {
+  return createHash('sha256').update(credential).digest('hex');
+}
+
+function bearer(headers: Record<string, string | undefined>): string {
+  const value = headers.authorization ?? '';
+  const match = /^Bearer (\S+)$/.exec(value);
+  if (!match) throw new UnauthorizedError('send Authorization: Bearer <credential>');
+  return match[1]!;
+}
+
+export async function authenticateAgent(headers: Record<string, string | undefined>, agents: AgentDirectory): Promise<Principal> {
+  const token = bearer(headers);
+  if (!CREDENTIAL.test(token)) throw new UnauthorizedError('invalid agent credential');
+  const agentId = await agents.agentIdForCredential(credentialHash(token));
+  if (!agentId) throw new UnauthorizedError('invalid agent credential');
+  return { kind: 'agent', agentId };
+}
+
+export function isOperatorToken(candidate: string, operatorToken: string): boolean {
+  // Compare digests so that the comparison takes the same time whatever the lengths.
+  const a = createHash('sha256').update(candidate).digest();
+  const b = createHash('sha256').update(operatorToken).digest();
+  return timingSafeEqual(a, b);
+}
+
+export async function authenticateOperator(headers: Record<string, string | undefined>, operatorToken: () => Promise<string>): Promise<Principal> {
+  if (!isOperatorToken(bearer(headers), await operatorToken())) throw new UnauthorizedError('invalid operator token');
+  return { kind: 'operator' };
+}

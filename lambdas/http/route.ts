@@ -1,0 +1,83 @@
+/**
+ * The middleware chain every API route shares (middy): JSON errors, JSON body parsing, then
+ * authentication, zod validation of body and query, and the Idempotency-Key, before the route's
+ * own few lines run. Routes stay thin: parse → call the economy → respond.
+ */
+import { randomUUID } from 'node:crypto';
+import middy from '@middy/core';
+import httpJsonBodyParser from '@middy/http-json-body-parser';
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
+import type { z } from 'zod';
+import { ValidationError } from '../../economy/errors.js';
+import type { AgentDirectory } from '../../economy/ports.js';
+import { authenticateAgent, authenticateOperator, type Principal } from './auth.js';
+import { jsonErrors } from './errors.js';
+import { json } from './respond.js';
+
+export type ApiHandler = (event: APIGatewayProxyEventV2, context: Context) => Promise<APIGatewayProxyStructuredResultV2>;
+
+export interface AuthDeps {
+  agents: AgentDirectory;
+  operatorToken: () => Promise<string>;
+}
+
+export interface RouteSpec<B extends z.ZodType | undefined, Q extends z.ZodType | undefined> {
+  auth: 'agent' | 'operator';
+  body?: B;
+  query?: Q;
+  /** The status of a success (200 unless given). */
+  status?: number;
+}
+
+type Infer<S> = S extends z.ZodType ? z.infer<S> : undefined;
+
+export interface RouteInput<B, Q> {
+  principal: Principal;
+  body: B;
+  query: Q;
+  params: Record<string, string | undefined>;
+  /** The caller's Idempotency-Key scoped to the caller (a fresh key when none was sent). */
+  idempotencyKey: string;
+}
+
+const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,200}$/;
+
+export function route<B extends z.ZodType | undefined = undefined, Q extends z.ZodType | undefined = undefined>(
+  deps: AuthDeps,
+  spec: RouteSpec<B, Q>,
+  fn: (input: RouteInput<Infer<B>, Infer<Q>>) => Promise<unknown>,
+): ApiHandler {
+  const handler = middy<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2>().use(jsonErrors());
+  // Any Content-Type is read as JSON (agents need not remember the header); the option exists
+  // at runtime but is missing from the package's type declarations.
+  if (spec.body) handler.use(httpJsonBodyParser({ disableContentTypeCheck: true } as Parameters<typeof httpJsonBodyParser>[0]));
+  return handler.handler(async (event) => {
+    const headers = event.headers;
+    const principal =
+      spec.auth === 'agent' ? await authenticateAgent(headers, deps.agents) : await authenticateOperator(headers, deps.operatorToken);
+    const body = spec.body ? parse(spec.body, event.body, 'body') : undefined;
+    const query = spec.query ? parse(spec.query, event.queryStringParameters ?? {}, 'query') : undefined;
+    const input: RouteInput<Infer<B>, Infer<Q>> = {
+      principal,
+      body: body as Infer<B>,
+      query: query as Infer<Q>,
+      params: event.pathParameters ?? {},
+      idempotencyKey: `${principal.kind === 'agent' ? principal.agentId : 'operator'}:${idempotencyKey(headers)}`,
+    };
+    return json(spec.status ?? 200, await fn(input));
+  });
+}
+
+function idempotencyKey(headers: Record<string, string | undefined>): string {
+  const key = headers['idempotency-key'];
+  if (key === undefined) return randomUUID();
+  if (!IDEMPOTENCY_KEY.test(key)) throw new ValidationError('Idempotency-Key must be 1–200 visible ASCII characters', { field: 'Idempotency-Key' });
+  return key;
+}
+
+function parse(schema: z.ZodType, value: unknown, where: string): unknown {
+  const result = schema.safeParse(value);
+  if (result.success) return result.data;
+  const detail = result.error.issues.map((i) => `${[where, ...i.path.map(String)].join('.')}: ${i.message}`).join('; ');
+  throw new ValidationError(detail, { field: where });
+}

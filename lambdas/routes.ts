@@ -1,0 +1,36 @@
+/**
+ * The HTTP API's routes: one Lambda entry point (a file in lambdas/) per route. The local gateway
+ * serves this table and the CDK stack deploys it, so the two cannot drift apart.
+ */
+import type { Deps } from './deps.js';
+import type { ApiHandler } from './http/route.js';
+import * as deleteBid from './delete-bid.js';
+import * as getAdminAudit from './get-admin-audit.js';
+import * as getBids from './get-bids.js';
+import * as getJournal from './get-journal.js';
+import * as getMarket from './get-market.js';
+import * as getMe from './get-me.js';
+import * as postAdminAgents from './post-admin-agents.js';
+import * as postBids from './post-bids.js';
+import * as postTransfers from './post-transfers.js';
+
+export interface ApiRoute {
+  method: 'GET' | 'POST' | 'DELETE';
+  /** API Gateway's path syntax: `{name}` is a path parameter. */
+  path: string;
+  /** The Lambda entry point: `lambdas/<entry>.ts`. */
+  entry: string;
+  makeHandler: (deps: Deps) => ApiHandler;
+}
+
+export const API_ROUTES: readonly ApiRoute[] = [
+  { method: 'GET', path: '/me', entry: 'get-me', makeHandler: getMe.makeHandler },
+  { method: 'GET', path: '/market', entry: 'get-market', makeHandler: getMarket.makeHandler },
+  { method: 'POST', path: '/bids', entry: 'post-bids', makeHandler: postBids.makeHandler },
+  { method: 'GET', path: '/bids', entry: 'get-bids', makeHandler: getBids.makeHandler },
+  { method: 'DELETE', path: '/bids/{id}', entry: 'delete-bid', makeHandler: deleteBid.makeHandler },
+  { method: 'POST', path: '/transfers', entry: 'post-transfers', makeHandler: postTransfers.makeHandler },
+  { method: 'GET', path: '/journal', entry: 'get-journal', makeHandler: getJournal.makeHandler },
+  { method: 'POST', path: '/admin/agents', entry: 'post-admin-agents', makeHandler: postAdminAgents.makeHandler },
+  { method: 'GET', path: '/admin/audit', entry: 'get-admin-audit', makeHandler: getAdminAudit.makeHandler },
+];

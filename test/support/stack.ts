@@ -1,0 +1,88 @@
+/**
+ * A market stack for tests: fresh tables on the shared DynamoDB Local, the real handlers behind
+ * the local gateway on a free loopback port, a clock the test moves, and the oracle handler.
+ */
+import { randomUUID } from 'node:crypto';
+import { ensureTables } from '../../adapters/dynamodb/client.js';
+import { tableDefinitions, type Tables } from '../../adapters/dynamodb/tables.js';
+import { loadConfig, type Config } from '../../economy/config.js';
+import type { Clock } from '../../economy/ports.js';
+import { dynamoDeps, type Deps } from '../../lambdas/deps.js';
+import { makeHandler as makeOracle } from '../../lambdas/oracle.js';
+import { API_ROUTES } from '../../lambdas/routes.js';
+import { startGateway, type Gateway } from '../../local/gateway.js';
+import { testClient } from './dynamodb.js';
+
+export const OPERATOR_TOKEN = 'test-operator-token-0123456789';
+
+export class TestClock implements Clock {
+  constructor(public t = Date.UTC(2026, 10, 21, 12, 0, 0)) {}
+  now(): number {
+    return this.t;
+  }
+  advance(seconds: number): void {
+    this.t += seconds * 1000;
+  }
+}
+
+export interface TestStack {
+  deps: Deps;
+  tables: Tables;
+  clock: TestClock;
+  gateway: Gateway;
+  /** One oracle invocation, for the tick of the clock's current time. */
+  oracle: () => ReturnType<ReturnType<typeof makeOracle>>;
+  api: Api;
+  close(): Promise<void>;
+}
+
+export async function startTestStack(env: Record<string, string> = {}, clock = new TestClock()): Promise<TestStack> {
+  const client = testClient();
+  const suffix = randomUUID().slice(0, 8);
+  const tables = { ledger: `ledger-${suffix}`, journal: `journal-${suffix}`, records: `records-${suffix}` };
+  await ensureTables(client, tableDefinitions(tables));
+  const config: Config = loadConfig({ ROUND_SECONDS: '5', ...env }, 'local');
+  const deps = dynamoDeps({ client, tables, config, clock, operatorToken: () => Promise.resolve(OPERATOR_TOKEN) });
+  const gateway = await startGateway(API_ROUTES.map((r) => ({ method: r.method, path: r.path, handler: r.makeHandler(deps) })));
+  const oracle = makeOracle(deps);
+  return {
+    deps,
+    tables,
+    clock,
+    gateway,
+    oracle: () => oracle({ time: new Date(clock.now()).toISOString() }),
+    api: new Api(gateway.url),
+    close: () => gateway.close(),
+  };
+}
+
+export interface Reply {
+  status: number;
+  /** JSON from the wire; the test checks it. */
+  body: any;
+}
+
+/** A tiny HTTP client over fetch, for calling the gateway like an agent or the operator would. */
+export class Api {
+  constructor(readonly url: string) {}
+
+  async call(method: string, path: string, options: { token?: string; body?: unknown; rawBody?: string; headers?: Record<string, string> } = {}): Promise<Reply> {
+    const headers: Record<string, string> = { ...options.headers };
+    if (options.token) headers.authorization = `Bearer ${options.token}`;
+    let body: string | undefined = options.rawBody;
+    if (options.body !== undefined) {
+      headers['content-type'] = 'application/json';
+      body = JSON.stringify(options.body);
+    }
+    const res = await fetch(`${this.url}${path}`, { method, headers, ...(body !== undefined ? { body } : {}) });
+    const text = await res.text();
+    return { status: res.status, body: text ? JSON.parse(text) : undefined };
+  }
+
+  /** Creates an agent as the operator; returns its id and credential. */
+  async createAgent(endowment: number): Promise<{ agentId: string; credential: string }> {
+    const reply = await this.call('POST', '/admin/agents', { token: OPERATOR_TOKEN, body: { endowment } });
+    if (reply.status !== 201) throw new Error(`createAgent: ${reply.status} ${JSON.stringify(reply.body)}`);
+    return reply.body;
+  }
+}
