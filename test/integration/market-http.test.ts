@@ -23,7 +23,7 @@ async function snapshot(...credentials: string[]) {
     stack.api.call('GET', '/admin/audit', { token: OPERATOR_TOKEN }),
     ...credentials.flatMap((token) => [stack.api.call('GET', '/me', { token }), stack.api.call('GET', '/bids', { token }), stack.api.call('GET', '/journal', { token })]),
   ]);
-  return { audit: audit!.body, views: views.map((v) => v.body) };
+  return { audit: audit.body, views: views.map((v) => v.body) };
 }
 
 describe('agents', () => {
