@@ -51,18 +51,19 @@ export async function runRound(deps: RoundDeps, tick?: number): Promise<RoundRep
     }
   }
 
-  const outcome = await outcomeOf(deps, round, state, now);
-  const applied = await applyOutcome(deps, round, outcome, now);
+  // Leases are timed from the round's start, so a resumed round writes the same leases.
+  const record = await deps.rounds.get(round);
+  const startedAt = record?.startedAt ?? now;
+  const outcome = record?.outcome ?? (await clearAndStore(deps, round, state, startedAt));
+  const applied = await applyOutcome(deps, round, outcome, startedAt);
   const expired = await expireBids(deps, round);
   const reserve = Object.fromEntries(Object.entries(outcome.resources).map(([r, stats]) => [r, stats.nextReserve])) as OracleState['reserve'];
   await deps.rounds.finish({ round, reserve, now: deps.clock.now() });
   return { ran: true, round, resumed, winners: outcome.winners.length, ...applied, expired, volume: outcome.volume };
 }
 
-/** The round's outcome: the stored one if any invocation cleared it already, else cleared now and stored. */
-async function outcomeOf(deps: RoundDeps, round: number, state: OracleState, now: number): Promise<StoredOutcome> {
-  const record = await deps.rounds.get(round);
-  if (record?.outcome) return record.outcome;
+/** Clears the round and stores its outcome; if another invocation stored one first, that one is returned. */
+async function clearAndStore(deps: RoundDeps, round: number, state: OracleState, now: number): Promise<StoredOutcome> {
   const [bids, leases] = await Promise.all([deps.bids.pendingBids(round), deps.bids.activeLeases(now)]);
   const outcome = clear({
     round,
