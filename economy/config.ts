@@ -24,8 +24,6 @@ export interface Config {
   /** Bounds of every reserve price, in pico-credits per unit(-second). */
   reserveBounds: { min: number; max: number };
   roundSeconds: number;
-  /** Where auction payments go: burned, or shared equally among living agents as UBI. */
-  payments: 'burn' | 'ubi';
   /** How many items the burn total is spread over (no single hot item). */
   burnShards: number;
   /** How long an idempotency record is kept before the same key may be used afresh. */
@@ -47,7 +45,6 @@ const SETTINGS = {
   reserveMin: { env: 'SYNTROPISM_RESERVE_MIN', default: '0.000001', read: price },
   reserveMax: { env: 'SYNTROPISM_RESERVE_MAX', default: '1000', read: price },
   roundSeconds: { env: 'ROUND_SECONDS', default: undefined, read: int(1, 86_400) },
-  payments: { env: 'SYNTROPISM_PAYMENTS', default: 'burn', read: oneOf(['burn', 'ubi'] as const) },
   burnShards: { env: 'SYNTROPISM_BURN_SHARDS', default: '16', read: int(1, 1000) },
   idempotencyTtlSeconds: { env: 'SYNTROPISM_IDEMPOTENCY_TTL_SECONDS', default: '604800', read: int(60, 31_536_000) },
   supplyVcpu: { env: 'SYNTROPISM_SUPPLY_VCPU', default: '4', read: cpuUnits },
@@ -83,7 +80,6 @@ export function loadConfig(env: Record<string, string | undefined>, mode: Mode =
     dormancyLimitRounds: get('dormancyLimitRounds'),
     reserveBounds,
     roundSeconds: get('roundSeconds'),
-    payments: get('payments'),
     burnShards: get('burnShards'),
     idempotencyTtlSeconds: get('idempotencyTtlSeconds'),
     capacity: {
@@ -124,14 +120,5 @@ function int(min: number, max: number) {
     const parsed = schema.safeParse(raw.trim() === '' ? Number.NaN : raw);
     if (!parsed.success) throw new ValidationError(`${name} must be an integer in [${min}, ${max}], got "${raw}"`);
     return parsed.data;
-  };
-}
-
-function oneOf<T extends string>(values: readonly T[]) {
-  return (raw: string, name: string): T => {
-    if (!(values as readonly string[]).includes(raw)) {
-      throw new ValidationError(`${name} must be one of ${values.join(', ')}, got "${raw}"`);
-    }
-    return raw as T;
   };
 }

@@ -156,6 +156,11 @@ describe('rounds', () => {
       // C lost: its hold is intact and it competes again.
       expect((await round.api.call('GET', '/me', { token: c.credential })).body).toMatchObject({ available: 1_900_000, held: 100_000 });
 
+      // D arrives after round 1: its first round is round 2.
+      const d = await round.api.createAgent(2_000_000);
+      const bidD = await bid(d, 150_000);
+      expect(bidD.firstRound).toBe(2);
+
       // The leases hold the whole vCPU for a minute: C keeps losing, then expires after 3 rounds.
       round.clock.advance(5);
       expect(await round.oracle()).toMatchObject({ round: 2, winners: 0, expired: 0 });
@@ -165,20 +170,35 @@ describe('rounds', () => {
       expect(expired).toMatchObject({ bidId: bidC.bidId, state: 'expired', closedRound: 3 });
       expect((await round.api.call('GET', '/me', { token: c.credential })).body).toMatchObject({ available: 2_000_000, held: 0 });
 
+      // D lost rounds 2 and 3 with its hold intact; once the leases end, it wins its third round
+      // alone and pays only its reserve.
+      expect((await round.api.call('GET', '/me', { token: d.credential })).body).toMatchObject({ available: 1_850_000, held: 150_000 });
+      round.clock.advance(55);
+      expect(await round.oracle()).toMatchObject({ round: 4, winners: 1, settled: 1 });
+      const [wonD] = (await round.api.call('GET', '/bids', { token: d.credential })).body.items;
+      const pricesOfRound4 = (await round.deps.rounds.get(4))!.outcome!.resources;
+      const reserveD = bundleReserve(HALF, {
+        vcpu: pricesOfRound4.vcpu.reserve,
+        memoryMiB: pricesOfRound4.memoryMiB.reserve,
+        tokens: pricesOfRound4.tokens.reserve,
+        attention: pricesOfRound4.attention.reserve,
+      });
+      expect(wonD).toMatchObject({ bidId: bidD.bidId, state: 'won', payment: reserveD, closedRound: 4 });
+
       // The same tick again does nothing.
       expect(await round.oracle()).toMatchObject({ ran: false });
 
       const market = (await round.api.call('GET', '/market', { token: a.credential })).body;
-      expect(market).toMatchObject({ round: 3, status: 'settled', roundSeconds: 5 });
-      expect(market.history.map((h: { round: number }) => h.round)).toEqual([3, 2, 1]);
-      expect(market.history[2]).toMatchObject({ volume: 200_000, winners: 2, bids: 3 });
-      expect(market.history[2].resources.vcpu).toMatchObject({ utilisation: 1, allocated: 1024 });
+      expect(market).toMatchObject({ round: 4, status: 'settled', roundSeconds: 5 });
+      expect(market.history.map((h: { round: number }) => h.round)).toEqual([4, 3, 2, 1]);
+      expect(market.history[3]).toMatchObject({ volume: 200_000, winners: 2, bids: 3 });
+      expect(market.history[3].resources.vcpu).toMatchObject({ utilisation: 1, allocated: 1024 });
       // Full vCPU use raised its reserve by 10%.
-      expect(market.history[1].resources.vcpu.reserve).toBe(Math.round(round.deps.config.initialReserve.vcpu * 1.1));
-      expect(market.history[2].resources.vcpu.marketPrice).toBeGreaterThan(0);
+      expect(market.history[2].resources.vcpu.reserve).toBe(Math.round(round.deps.config.initialReserve.vcpu * 1.1));
+      expect(market.history[3].resources.vcpu.marketPrice).toBeGreaterThan(0);
 
       const audit = (await round.api.call('GET', '/admin/audit', { token: OPERATOR_TOKEN })).body;
-      expect(audit).toMatchObject({ ok: true, drift: 0, minted: 6_000_000, burned: 200_000, circulating: 5_800_000 });
+      expect(audit).toMatchObject({ ok: true, drift: 0, minted: 8_000_000, burned: 200_000 + reserveD, circulating: 7_800_000 - reserveD });
     } finally {
       await round.close();
     }

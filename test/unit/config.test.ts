@@ -13,7 +13,6 @@ describe('config', () => {
       dormancyLimitRounds: 60,
       reserveBounds: { min: 1_000_000, max: 1_000_000_000_000_000 },
       roundSeconds: 60,
-      payments: 'burn',
       burnShards: 16,
       idempotencyTtlSeconds: 604_800,
       capacity: { vcpu: 4096, memoryMiB: 8192, tokens: 100_000, attention: 3 },
@@ -25,13 +24,12 @@ describe('config', () => {
   it('reads overrides from the environment', () => {
     const config = loadConfig({
       SYNTROPISM_SPAWN_FEE: '2.5',
-      SYNTROPISM_PAYMENTS: 'ubi',
       ROUND_SECONDS: '2',
       SYNTROPISM_BURN_SHARDS: '32',
       SYNTROPISM_SUPPLY_VCPU: '0.5',
       SYNTROPISM_RESERVE_TOKENS: '0.000000000001',
     }, 'local');
-    expect(config).toMatchObject({ spawnFee: 2_500_000, payments: 'ubi', roundSeconds: 2, burnShards: 32 });
+    expect(config).toMatchObject({ spawnFee: 2_500_000, roundSeconds: 2, burnShards: 32 });
     expect(config.capacity.vcpu).toBe(512);
     // Below the reserve bounds: clamped up to the minimum.
     expect(config.initialReserve.tokens).toBe(1_000_000);
@@ -44,7 +42,6 @@ describe('config', () => {
     ['SYNTROPISM_BID_EXPIRY_ROUNDS', '0'],
     ['ROUND_SECONDS', ''],
     ['ROUND_SECONDS', 'soon'],
-    ['SYNTROPISM_PAYMENTS', 'airdrop'],
     ['SYNTROPISM_RESERVE_MIN', '2000'],
   ])('refuses %s=%s with a message naming it', (name, value) => {
     expect(() => loadConfig({ [name]: value })).toThrow(ValidationError);
