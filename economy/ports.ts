@@ -5,6 +5,7 @@
 import type { Prices } from './clearing.js';
 import type { AuditReport, Balance, Hold, JournalEntry, MintReason, Movement } from './ledger.js';
 import type { Agent, Bid, BidState, Lease, OracleState, RoundRecord, StoredOutcome } from './market.js';
+import type { LeaseUsage, UsageReport } from './metering.js';
 import type { Micros } from './money.js';
 import type { Bundle } from './resources.js';
 
@@ -128,4 +129,12 @@ export interface RoundLog {
   finish(req: { round: number; reserve: Prices; now: number }): Promise<void>;
   /** The latest rounds, newest first. */
   history(limit: number): Promise<RoundRecord[]>;
+}
+
+// -- existence: metering ---------------------------------------------------------------------------
+
+export interface UsageStore {
+  /** Applies a report once: a report whose id was applied before changes nothing. Refuses a lease that is not the agent's. */
+  apply(report: UsageReport): Promise<{ applied: boolean; usage: LeaseUsage }>;
+  get(agentId: string, leaseId: string): Promise<LeaseUsage | undefined>;
 }

@@ -11,16 +11,18 @@ import { DynamoBidBook } from '../adapters/dynamodb/bids.js';
 import { makeDocumentClient } from '../adapters/dynamodb/client.js';
 import { DynamoLedgerStore } from '../adapters/dynamodb/ledger.js';
 import { DynamoRoundLog } from '../adapters/dynamodb/rounds.js';
+import { DynamoUsageStore } from '../adapters/dynamodb/usage.js';
 import { tablesFromEnv, type Tables } from '../adapters/dynamodb/tables.js';
 import { operatorTokenSource } from '../adapters/secrets/operator-token.js';
 import { loadConfig, type Config } from '../economy/config.js';
-import { systemClock, type AgentDirectory, type BidBook, type Clock, type LedgerStore, type RoundLog } from '../economy/ports.js';
+import { systemClock, type AgentDirectory, type BidBook, type Clock, type LedgerStore, type RoundLog, type UsageStore } from '../economy/ports.js';
 
 export interface Deps {
   ledger: LedgerStore;
   agents: AgentDirectory;
   bids: BidBook;
   rounds: RoundLog;
+  usage: UsageStore;
   clock: Clock;
   config: Config;
   operatorToken: () => Promise<string>;
@@ -49,6 +51,7 @@ export function dynamoDeps(options: {
     agents: new DynamoAgentDirectory(options.client, options.tables, ledger),
     bids: new DynamoBidBook(options.client, options.tables, ledger),
     rounds: new DynamoRoundLog(options.client, options.tables),
+    usage: new DynamoUsageStore(options.client, options.tables),
     clock,
     config: options.config,
     operatorToken: options.operatorToken,

@@ -86,3 +86,18 @@ export class Api {
     return reply.body;
   }
 }
+
+export const SMALL_BUNDLE = { vcpu: 0.25, memoryMiB: 512, tokens: 1000, attention: 1, durationSeconds: 60 };
+
+/** An agent that has won a lease: created, bid, and a round run. */
+export async function leasedAgent(stack: TestStack, bundle = SMALL_BUNDLE, amount = 5_000_000) {
+  const agent = await stack.api.createAgent(10_000_000);
+  const bid = await stack.api.call('POST', '/bids', { token: agent.credential, body: { bundle, amount } });
+  if (bid.status !== 201) throw new Error(`bid: ${bid.status} ${JSON.stringify(bid.body)}`);
+  stack.clock.advance(stack.deps.config.roundSeconds);
+  const report = await stack.oracle();
+  if (!report.ran) throw new Error(`round did not run: ${JSON.stringify(report)}`);
+  const me = await stack.api.call('GET', '/me', { token: agent.credential });
+  if (!me.body.lease) throw new Error(`no lease won: ${JSON.stringify(report)}`);
+  return { ...agent, lease: me.body.lease as { leaseId: string; startsAt: number; endsAt: number; bundle: typeof bundle } };
+}
