@@ -45,7 +45,13 @@ export interface Lease {
   startsAt: number;
   endsAt: number;
   payment: Micros;
+  /** Set when the lease ended early (its process died): from then on it holds nothing. */
+  closedAt?: number;
+  closeReason?: string;
 }
+
+/** When a lease stops holding its resources: its end, or when it was closed early. */
+export const leaseEnd = (lease: Lease): number => lease.closedAt ?? lease.endsAt;
 
 export interface OracleState {
   /** The last round begun (0 before the first). */
@@ -92,7 +98,7 @@ export function storedOutcome(outcome: RoundOutcome): StoredOutcome {
 /** What active leases hold at `now`: vCPU and memory (tokens and prompts are per round window). */
 export function heldByLeases(leases: readonly Lease[], now: number): Quantities {
   return leases
-    .filter((l) => l.endsAt > now)
+    .filter((l) => leaseEnd(l) > now)
     .reduce((sum, l) => {
       const q = bundleQuantities(l.bundle);
       return addQuantities(sum, { vcpu: q.vcpu, memoryMiB: q.memoryMiB, tokens: 0, attention: 0 });
@@ -104,7 +110,7 @@ export function heldByLeases(leases: readonly Lease[], now: number): Quantities 
  * that an agent that keeps paying keeps running without a gap.
  */
 export function leaseWindow(agentLeases: readonly Lease[], now: number, durationSeconds: number): { startsAt: number; endsAt: number } {
-  const startsAt = agentLeases.reduce((t, l) => (l.endsAt > t ? l.endsAt : t), now);
+  const startsAt = agentLeases.reduce((t, l) => (leaseEnd(l) > t ? leaseEnd(l) : t), now);
   return { startsAt, endsAt: startsAt + durationSeconds * 1000 };
 }
 
@@ -115,6 +121,21 @@ export function expiresAfter(bid: Pick<Bid, 'firstRound'>, round: number, expiry
 
 /** The lease an agent is in at `now` (or the next one, if it is between leases but has one coming). */
 export function currentLease(leases: readonly Lease[], now: number): Lease | undefined {
-  const live = leases.filter((l) => l.endsAt > now).sort((a, b) => a.startsAt - b.startsAt);
+  const live = leases.filter((l) => leaseEnd(l) > now).sort((a, b) => a.startsAt - b.startsAt);
   return live.find((l) => l.startsAt <= now) ?? live[0];
+}
+
+/**
+ * When the agent's run ends: the end of the current lease, or of the last renewal that follows
+ * it without a gap. Undefined when no lease covers `now`.
+ */
+export function runEndsAt(leases: readonly Lease[], now: number): number | undefined {
+  const current = leases.find((l) => l.startsAt <= now && now < leaseEnd(l));
+  if (!current) return undefined;
+  let end = leaseEnd(current);
+  for (;;) {
+    const next = leases.find((l) => l.startsAt === end && leaseEnd(l) > end);
+    if (!next) return end;
+    end = leaseEnd(next);
+  }
 }

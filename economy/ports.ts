@@ -95,8 +95,10 @@ export interface LedgerStore {
 export interface AgentDirectory {
   /** A first agent, created by the operator: its account is funded by a grant (minted as a human act). */
   createAgent(req: Idempotent & { agentId: string; credentialHash: string; endowment: Micros }): Promise<{ agentId: string; credentialHash: string }>;
-  /** The agent a credential belongs to; undefined for an unknown credential or a dead agent. */
-  agentIdForCredential(credentialHash: string): Promise<string | undefined>;
+  /** The agent a credential belongs to; undefined for an unknown or expired credential, or a dead agent. */
+  agentIdForCredential(credentialHash: string, now: number): Promise<string | undefined>;
+  /** Adds a credential for one run of an agent, valid until `expiresAt`. */
+  addRunCredential(req: { agentId: string; credentialHash: string; expiresAt: number }): Promise<void>;
   getAgent(agentId: string): Promise<Agent>;
 }
 
@@ -114,6 +116,8 @@ export interface BidBook {
   agentLeases(agentId: string, now: number): Promise<Lease[]>;
   /** Captures the winner's payment, marks its bid won and writes its lease: one transaction, at most once. */
   settleWinner(req: Idempotent & { round: number; bidId: string; agentId: string; payment: Micros; lease: Lease }): Promise<Lease>;
+  /** Ends a lease early (its process died); it holds nothing from `at` on. Idempotent. */
+  closeLease(req: { agentId: string; leaseId: string; at: number; reason: string }): Promise<Lease>;
   /** Releases an expired bid's hold and marks it expired: one transaction, at most once. */
   expireBid(req: Idempotent & { round: number; bidId: string; agentId: string }): Promise<Bid>;
 }
@@ -137,4 +141,43 @@ export interface UsageStore {
   /** Applies a report once: a report whose id was applied before changes nothing. Refuses a lease that is not the agent's. */
   apply(report: UsageReport): Promise<{ applied: boolean; usage: LeaseUsage }>;
   get(agentId: string, leaseId: string): Promise<LeaseUsage | undefined>;
+}
+
+// -- existence: running agents ---------------------------------------------------------------------
+
+/** What a runner needs to run an agent for a lease. */
+export interface RunSpec {
+  agentId: string;
+  leaseId: string;
+  /** The limits: vCPU and memory of the lease now running. */
+  bundle: Bundle;
+  /** The hard stop: the end of the lease, or of the last renewal that follows it. */
+  endsAt: number;
+  /** The run's credential, valid until `endsAt`; the runner must not expose it in plain text where others can read it. */
+  credential: string;
+}
+
+export type ExitReason = 'lease-ended' | 'out-of-memory' | 'crashed' | 'stopped';
+
+export interface RunExit {
+  agentId: string;
+  leaseId: string;
+  at: number;
+  reason: ExitReason;
+  detail?: string;
+}
+
+export interface RunningAgent {
+  agentId: string;
+  leaseId: string;
+  endsAt: number;
+}
+
+/** Runs agents under their leases' limits: local processes, or ECS Fargate tasks. */
+export interface Runner {
+  start(spec: RunSpec): Promise<void>;
+  /** A renewal: the same run goes on to the new end, under the limits of the lease now running. */
+  extend(spec: Omit<RunSpec, 'credential'>): Promise<void>;
+  stop(agentId: string): Promise<void>;
+  running(): Promise<RunningAgent[]>;
 }

@@ -1,5 +1,5 @@
 /** GET /me: the calling agent: status, balances, generation, lineage and current lease. */
-import { currentLease } from '../economy/market.js';
+import { currentLease, runEndsAt } from '../economy/market.js';
 import { defaultDeps, lazy, type Deps } from './deps.js';
 import { agentOf } from './http/principal.js';
 import { route } from './http/route.js';
@@ -21,6 +21,8 @@ export function makeHandler(deps: Deps) {
       generation: agent.generation,
       lineage: agent.lineage,
       lease: currentLease(leases, now) ?? null,
+      /** When the agent's run ends: its lease, or the last renewal that follows it without a gap. */
+      runsUntil: runEndsAt(leases, now) ?? null,
     };
   });
 }

@@ -4,14 +4,14 @@
  *   cred#<sha256> / cred   { agentId }    only the credential's hash is ever stored
  * A dead agent's credential item is deleted, so a credential lookup is one read.
  */
-import { GetCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { ConflictError, NotFoundError } from '../../economy/errors.js';
 import { planOpenAccount } from '../../economy/ledger.js';
 import type { Agent } from '../../economy/market.js';
 import type { Micros } from '../../economy/money.js';
 import type { AgentDirectory, Idempotent } from '../../economy/ports.js';
 import type { DynamoLedgerStore } from './ledger.js';
-import type { Tables } from './tables.js';
+import { TTL_ATTRIBUTE, type Tables } from './tables.js';
 
 export const agentKey = (agentId: string) => ({ pk: `agent#${agentId}`, sk: 'profile' });
 const credentialKey = (hash: string) => ({ pk: `cred#${hash}`, sk: 'cred' });
@@ -57,9 +57,23 @@ export class DynamoAgentDirectory implements AgentDirectory {
     });
   }
 
-  async agentIdForCredential(credentialHash: string): Promise<string | undefined> {
+  async agentIdForCredential(credentialHash: string, now: number): Promise<string | undefined> {
     const { Item } = await this.client.send(new GetCommand({ TableName: this.tables.records, Key: credentialKey(credentialHash) }));
-    return Item?.agentId as string | undefined;
+    if (!Item) return undefined;
+    // Run credentials expire with their run (DynamoDB's TTL removes them later).
+    const expiresAt = Item[TTL_ATTRIBUTE] as number | undefined;
+    if (expiresAt !== undefined && expiresAt * 1000 <= now) return undefined;
+    return Item.agentId as string;
+  }
+
+  async addRunCredential(req: { agentId: string; credentialHash: string; expiresAt: number }): Promise<void> {
+    await this.client.send(
+      new PutCommand({
+        TableName: this.tables.records,
+        Item: { ...credentialKey(req.credentialHash), t: 'credential', agentId: req.agentId, kind: 'run', [TTL_ATTRIBUTE]: Math.ceil(req.expiresAt / 1000) },
+        ConditionExpression: 'attribute_not_exists(pk)',
+      }),
+    );
   }
 
   async getAgent(agentId: string): Promise<Agent> {

@@ -5,7 +5,7 @@
  *   agent#<id> / lease#<leaseId>  a lease; in the index as lease#<shard>, sorted by end time
  * Every change that moves money goes through the ledger's `commit`, in the same transaction.
  */
-import { GetCommand, QueryCommand, type DynamoDBDocumentClient, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
 import { createHash } from 'node:crypto';
 import { ConflictError, NotFoundError } from '../../economy/errors.js';
 import { planCapture, planHold, planRelease } from '../../economy/ledger.js';
@@ -132,6 +132,28 @@ export class DynamoBidBook implements BidBook {
     });
   }
 
+  async closeLease(req: { agentId: string; leaseId: string; at: number; reason: string }): Promise<Lease> {
+    try {
+      const { Attributes } = await this.client.send(
+        new UpdateCommand({
+          TableName: this.tables.records,
+          Key: leaseKey(req.agentId, req.leaseId),
+          // Re-sorting it in the index by its new end takes it out of the active leases at once.
+          UpdateExpression: 'SET closedAt = :at, closeReason = :reason, gsi1sk = :sk',
+          ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(closedAt) AND endsAt > :at',
+          ExpressionAttributeValues: { ':at': req.at, ':reason': req.reason, ':sk': `${sortable(req.at)}#${req.leaseId}` },
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      return toLease(Attributes!);
+    } catch (err) {
+      if (!(err instanceof Error && err.name === 'ConditionalCheckFailedException')) throw err;
+      const { Item } = await this.client.send(new GetCommand({ TableName: this.tables.records, Key: leaseKey(req.agentId, req.leaseId), ConsistentRead: true }));
+      if (!Item) throw new NotFoundError('lease', req.leaseId);
+      return toLease(Item); // already closed, or already over: nothing to do
+    }
+  }
+
   /** Closes a pending bid: its new state, out of the pending index; refused unless still pending. */
   private closeWrite(bid: Bid): Write {
     const sets = ['#state = :state', 'closedAt = :closedAt'];
@@ -213,7 +235,7 @@ export class DynamoBidBook implements BidBook {
     const items = await this.queryAll({
       TableName: this.tables.records,
       KeyConditionExpression: 'pk = :pk AND begins_with(sk, :lease)',
-      FilterExpression: 'endsAt > :now',
+      FilterExpression: 'endsAt > :now AND (attribute_not_exists(closedAt) OR closedAt > :now)',
       ExpressionAttributeValues: { ':pk': `agent#${agentId}`, ':lease': 'lease#', ':now': now },
       ConsistentRead: true,
     });

@@ -27,10 +27,10 @@ function bearer(headers: Record<string, string | undefined>): string {
   return match[1]!;
 }
 
-export async function authenticateAgent(headers: Record<string, string | undefined>, agents: AgentDirectory): Promise<Principal> {
+export async function authenticateAgent(headers: Record<string, string | undefined>, agents: AgentDirectory, now: number): Promise<Principal> {
   const token = bearer(headers);
   if (!CREDENTIAL.test(token)) throw new UnauthorizedError('invalid agent credential');
-  const agentId = await agents.agentIdForCredential(credentialHash(token));
+  const agentId = await agents.agentIdForCredential(credentialHash(token), now);
   if (!agentId) throw new UnauthorizedError('invalid agent credential');
   return { kind: 'agent', agentId };
 }

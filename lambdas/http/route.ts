@@ -9,7 +9,7 @@ import httpJsonBodyParser from '@middy/http-json-body-parser';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import type { z } from 'zod';
 import { ValidationError } from '../../economy/errors.js';
-import type { AgentDirectory } from '../../economy/ports.js';
+import type { AgentDirectory, Clock } from '../../economy/ports.js';
 import { authenticateAgent, authenticateOperator, type Principal } from './auth.js';
 import { jsonErrors } from './errors.js';
 import { json } from './respond.js';
@@ -19,6 +19,7 @@ export type ApiHandler = (event: APIGatewayProxyEventV2, context: Context) => Pr
 export interface AuthDeps {
   agents: AgentDirectory;
   operatorToken: () => Promise<string>;
+  clock: Clock;
 }
 
 export interface RouteSpec<B extends z.ZodType | undefined, Q extends z.ZodType | undefined> {
@@ -54,7 +55,7 @@ export function route<B extends z.ZodType | undefined = undefined, Q extends z.Z
   return handler.handler(async (event) => {
     const headers = event.headers;
     const principal =
-      spec.auth === 'agent' ? await authenticateAgent(headers, deps.agents) : await authenticateOperator(headers, deps.operatorToken);
+      spec.auth === 'agent' ? await authenticateAgent(headers, deps.agents, deps.clock.now()) : await authenticateOperator(headers, deps.operatorToken);
     const body = spec.body ? parse(spec.body, event.body, 'body') : undefined;
     const query = spec.query ? parse(spec.query, event.queryStringParameters ?? {}, 'query') : undefined;
     const input: RouteInput<Infer<B>, Infer<Q>> = {

@@ -25,6 +25,16 @@ export class TestClock implements Clock {
   }
 }
 
+/** Real time, for tests with real processes; `advance` waits for real time to pass. */
+export class RealClock extends TestClock {
+  override now(): number {
+    return Date.now();
+  }
+  override advance(): void {
+    throw new Error('real time cannot be advanced: wait instead');
+  }
+}
+
 export interface TestStack {
   deps: Deps;
   tables: Tables;
