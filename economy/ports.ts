@@ -8,6 +8,7 @@ import type { Agent, Bid, BidState, Lease, OracleState, RoundRecord, StoredOutco
 import type { LeaseUsage, UsageReport } from './metering.js';
 import type { Micros } from './money.js';
 import type { Bundle } from './resources.js';
+import type { BucketState } from './token-bucket.js';
 
 export interface Clock {
   /** Milliseconds since the epoch. */
@@ -180,4 +181,12 @@ export interface Runner {
   extend(spec: Omit<RunSpec, 'credential'>): Promise<void>;
   stop(agentId: string): Promise<void>;
   running(): Promise<RunningAgent[]>;
+}
+
+// -- existence: the LLM gateway's buckets ---------------------------------------------------------
+
+export interface BucketStore {
+  get(agentId: string, leaseId: string): Promise<BucketState | undefined>;
+  /** Applies `change` to the bucket atomically (read, change, conditional write, retried). */
+  update(agentId: string, leaseId: string, change: (current: BucketState | undefined) => BucketState): Promise<BucketState>;
 }

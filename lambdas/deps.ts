@@ -7,15 +7,18 @@
 import { monotonicFactory } from 'ulid';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { DynamoAgentDirectory } from '../adapters/dynamodb/agents.js';
+import { DynamoBucketStore } from '../adapters/dynamodb/buckets.js';
 import { DynamoBidBook } from '../adapters/dynamodb/bids.js';
 import { makeDocumentClient } from '../adapters/dynamodb/client.js';
 import { DynamoLedgerStore } from '../adapters/dynamodb/ledger.js';
 import { DynamoRoundLog } from '../adapters/dynamodb/rounds.js';
 import { DynamoUsageStore } from '../adapters/dynamodb/usage.js';
 import { tablesFromEnv, type Tables } from '../adapters/dynamodb/tables.js';
+import { llmProviderFromEnv } from '../adapters/llm/provider.js';
 import { operatorTokenSource } from '../adapters/secrets/operator-token.js';
 import { loadConfig, type Config } from '../economy/config.js';
-import { systemClock, type AgentDirectory, type BidBook, type Clock, type LedgerStore, type RoundLog, type UsageStore } from '../economy/ports.js';
+import type { LlmProvider } from '../economy/llm.js';
+import { systemClock, type AgentDirectory, type BidBook, type BucketStore, type Clock, type LedgerStore, type RoundLog, type UsageStore } from '../economy/ports.js';
 
 export interface Deps {
   ledger: LedgerStore;
@@ -23,6 +26,8 @@ export interface Deps {
   bids: BidBook;
   rounds: RoundLog;
   usage: UsageStore;
+  buckets: BucketStore;
+  llm: LlmProvider;
   clock: Clock;
   config: Config;
   operatorToken: () => Promise<string>;
@@ -34,6 +39,7 @@ export function dynamoDeps(options: {
   tables: Tables;
   config: Config;
   operatorToken: () => Promise<string>;
+  llm: LlmProvider;
   clock?: Clock;
 }): Deps {
   const clock = options.clock ?? systemClock;
@@ -52,6 +58,8 @@ export function dynamoDeps(options: {
     bids: new DynamoBidBook(options.client, options.tables, ledger),
     rounds: new DynamoRoundLog(options.client, options.tables),
     usage: new DynamoUsageStore(options.client, options.tables),
+    buckets: new DynamoBucketStore(options.client, options.tables),
+    llm: options.llm,
     clock,
     config: options.config,
     operatorToken: options.operatorToken,
@@ -65,6 +73,7 @@ export function defaultDeps(env: Record<string, string | undefined> = process.en
     tables: tablesFromEnv(env),
     config: loadConfig(env, env.SYNTROPISM_MODE === 'local' ? 'local' : 'aws'),
     operatorToken: operatorTokenSource(env),
+    llm: llmProviderFromEnv(env),
   });
 }
 

@@ -12,6 +12,7 @@ import * as getMarket from './get-market.js';
 import * as getMe from './get-me.js';
 import * as postAdminAgents from './post-admin-agents.js';
 import * as postBids from './post-bids.js';
+import * as postLlm from './post-llm.js';
 import * as postTransfers from './post-transfers.js';
 
 export interface ApiRoute {
@@ -31,6 +32,7 @@ export const API_ROUTES: readonly ApiRoute[] = [
   { method: 'DELETE', path: '/bids/{id}', entry: 'delete-bid', makeHandler: deleteBid.makeHandler },
   { method: 'POST', path: '/transfers', entry: 'post-transfers', makeHandler: postTransfers.makeHandler },
   { method: 'GET', path: '/journal', entry: 'get-journal', makeHandler: getJournal.makeHandler },
+  { method: 'POST', path: '/llm', entry: 'post-llm', makeHandler: postLlm.makeHandler },
   { method: 'POST', path: '/admin/agents', entry: 'post-admin-agents', makeHandler: postAdminAgents.makeHandler },
   { method: 'GET', path: '/admin/audit', entry: 'get-admin-audit', makeHandler: getAdminAudit.makeHandler },
 ];

@@ -5,6 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import { ensureTables } from '../../adapters/dynamodb/client.js';
 import { tableDefinitions, type Tables } from '../../adapters/dynamodb/tables.js';
+import { llmProviderFromEnv } from '../../adapters/llm/provider.js';
 import { loadConfig, type Config } from '../../economy/config.js';
 import type { Clock } from '../../economy/ports.js';
 import { dynamoDeps, type Deps } from '../../lambdas/deps.js';
@@ -52,7 +53,7 @@ export async function startTestStack(env: Record<string, string> = {}, clock = n
   const tables = { ledger: `ledger-${suffix}`, journal: `journal-${suffix}`, records: `records-${suffix}` };
   await ensureTables(client, tableDefinitions(tables));
   const config: Config = loadConfig({ ROUND_SECONDS: '5', ...env }, 'local');
-  const deps = dynamoDeps({ client, tables, config, clock, operatorToken: () => Promise.resolve(OPERATOR_TOKEN) });
+  const deps = dynamoDeps({ client, tables, config, clock, operatorToken: () => Promise.resolve(OPERATOR_TOKEN), llm: llmProviderFromEnv(env) });
   const gateway = await startGateway(API_ROUTES.map((r) => ({ method: r.method, path: r.path, handler: r.makeHandler(deps) })));
   const oracle = makeOracle(deps);
   return {
