@@ -35,7 +35,13 @@ export async function reconcile(deps: LauncherDeps): Promise<Reconciled> {
     if (!current || endsAt === undefined) continue; // only future leases: nothing to run yet
     const run = runs.get(agentId);
     const spec = { agentId, leaseId: current.leaseId, bundle: current.bundle, endsAt };
-    if (!run) {
+    const resized = run !== undefined && (run.vcpu !== current.bundle.vcpu || run.memoryMiB !== current.bundle.memoryMiB);
+    if (run && resized && !deps.runner.resizable) {
+      // A renewal of another size on a runner that cannot resize: a new run under the new limits.
+      await deps.runner.stop(agentId);
+      await deps.runner.start({ ...spec, credential: await deps.issueRunCredential(agentId, endsAt) });
+      result.started.push(agentId);
+    } else if (!run) {
       await deps.runner.start({ ...spec, credential: await deps.issueRunCredential(agentId, endsAt) });
       result.started.push(agentId);
     } else if (run.endsAt !== endsAt || run.leaseId !== current.leaseId) {

@@ -172,10 +172,15 @@ export interface RunningAgent {
   agentId: string;
   leaseId: string;
   endsAt: number;
+  /** The size it runs at. */
+  vcpu: number;
+  memoryMiB: number;
 }
 
 /** Runs agents under their leases' limits: local processes, or ECS Fargate tasks. */
 export interface Runner {
+  /** Whether a run can take on a renewal of another size (a local process can; a Fargate task cannot). */
+  readonly resizable: boolean;
   start(spec: RunSpec): Promise<void>;
   /** A renewal: the same run goes on to the new end, under the limits of the lease now running. */
   extend(spec: Omit<RunSpec, 'credential'>): Promise<void>;

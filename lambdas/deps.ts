@@ -6,6 +6,8 @@
  */
 import { monotonicFactory } from 'ulid';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { ECSClient } from '@aws-sdk/client-ecs';
+import { KMSClient } from '@aws-sdk/client-kms';
 import { DynamoAgentDirectory } from '../adapters/dynamodb/agents.js';
 import { DynamoBucketStore } from '../adapters/dynamodb/buckets.js';
 import { DynamoBidBook } from '../adapters/dynamodb/bids.js';
@@ -14,11 +16,14 @@ import { DynamoLedgerStore } from '../adapters/dynamodb/ledger.js';
 import { DynamoRoundLog } from '../adapters/dynamodb/rounds.js';
 import { DynamoUsageStore } from '../adapters/dynamodb/usage.js';
 import { tablesFromEnv, type Tables } from '../adapters/dynamodb/tables.js';
+import { EcsRunner } from '../adapters/ecs/ecs-runner.js';
 import { llmProviderFromEnv } from '../adapters/llm/provider.js';
 import { operatorTokenSource } from '../adapters/secrets/operator-token.js';
 import { loadConfig, type Config } from '../economy/config.js';
+import type { LauncherDeps } from '../economy/launcher.js';
 import type { LlmProvider } from '../economy/llm.js';
-import { systemClock, type AgentDirectory, type BidBook, type BucketStore, type Clock, type LedgerStore, type RoundLog, type UsageStore } from '../economy/ports.js';
+import { systemClock, type AgentDirectory, type BidBook, type BucketStore, type Clock, type LedgerStore, type RoundLog, type Runner, type UsageStore } from '../economy/ports.js';
+import { credentialHash, newCredential } from './http/auth.js';
 
 export interface Deps {
   ledger: LedgerStore;
@@ -28,6 +33,8 @@ export interface Deps {
   usage: UsageStore;
   buckets: BucketStore;
   llm: LlmProvider;
+  /** Runs agents for their leases; absent where this deployment runs none (the API alone). */
+  runner?: Runner;
   clock: Clock;
   config: Config;
   operatorToken: () => Promise<string>;
@@ -40,6 +47,7 @@ export function dynamoDeps(options: {
   config: Config;
   operatorToken: () => Promise<string>;
   llm: LlmProvider;
+  runner?: Runner;
   clock?: Clock;
 }): Deps {
   const clock = options.clock ?? systemClock;
@@ -60,6 +68,7 @@ export function dynamoDeps(options: {
     usage: new DynamoUsageStore(options.client, options.tables),
     buckets: new DynamoBucketStore(options.client, options.tables),
     llm: options.llm,
+    ...(options.runner ? { runner: options.runner } : {}),
     clock,
     config: options.config,
     operatorToken: options.operatorToken,
@@ -74,6 +83,48 @@ export function defaultDeps(env: Record<string, string | undefined> = process.en
     config: loadConfig(env, env.SYNTROPISM_MODE === 'local' ? 'local' : 'aws'),
     operatorToken: operatorTokenSource(env),
     llm: llmProviderFromEnv(env),
+    ...(env.AGENT_CLUSTER ? { runner: ecsRunnerFromEnv(env) } : {}),
+  });
+}
+
+/** The launcher's ports, with run credentials issued through the agent directory. */
+export function launcherDeps(deps: Deps & { runner: Runner }): LauncherDeps {
+  return {
+    bids: deps.bids,
+    runner: deps.runner,
+    clock: deps.clock,
+    issueRunCredential: async (agentId, expiresAt) => {
+      const credential = newCredential();
+      // A little past the run's end, so that the runtime's last report and state save still authenticate.
+      await deps.agents.addRunCredential({ agentId, credentialHash: credentialHash(credential), expiresAt: expiresAt + 5 * 60_000 });
+      return credential;
+    },
+  };
+}
+
+function required(env: Record<string, string | undefined>, name: string): string {
+  const value = env[name];
+  if (!value) throw new Error(`${name} must be set`);
+  return value;
+}
+
+/** Agents as Fargate tasks, configured by the CDK stack's environment. */
+function ecsRunnerFromEnv(env: Record<string, string | undefined>): EcsRunner {
+  return new EcsRunner({
+    ecs: new ECSClient({}),
+    kms: new KMSClient({}),
+    kmsKeyId: required(env, 'RUN_CREDENTIAL_KEY_ID'),
+    cluster: required(env, 'AGENT_CLUSTER'),
+    taskDefinition: required(env, 'AGENT_TASK_DEFINITION'),
+    containerName: required(env, 'AGENT_CONTAINER_NAME'),
+    subnets: required(env, 'AGENT_SUBNETS').split(','),
+    securityGroups: required(env, 'AGENT_SECURITY_GROUPS').split(','),
+    assignPublicIp: env.AGENT_ASSIGN_PUBLIC_IP === 'true',
+    env: {
+      SYNTROPISM_API_URL: required(env, 'AGENT_API_URL'),
+      METERING_QUEUE_URL: required(env, 'METERING_QUEUE_URL'),
+      WORKSPACE_BUCKET: required(env, 'WORKSPACE_BUCKET'),
+    },
   });
 }
 

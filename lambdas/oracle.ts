@@ -1,18 +1,23 @@
 /**
- * The oracle, on an EventBridge schedule: runs one round. The schedule's firing time names the
- * round's tick, so a repeated delivery of the same event changes nothing.
+ * The oracle, on an EventBridge schedule: runs one round, then starts, extends or stops agents to
+ * match the leases. The schedule's firing time names the round's tick, so a repeated delivery of
+ * the same event changes nothing.
  */
 import type { ScheduledEvent } from 'aws-lambda';
+import { reconcile, type Reconciled } from '../economy/launcher.js';
 import { runRound, type RoundReport } from '../economy/round.js';
-import { defaultDeps, lazy, type Deps } from './deps.js';
+import { defaultDeps, launcherDeps, lazy, type Deps } from './deps.js';
 
 export function makeHandler(deps: Deps) {
-  return async (event: Partial<Pick<ScheduledEvent, 'time'>> = {}): Promise<RoundReport> => {
+  return async (event: Partial<Pick<ScheduledEvent, 'time'>> = {}): Promise<RoundReport & { launched?: Reconciled }> => {
     const at = event.time ? Date.parse(event.time) : Number.NaN;
     const tick = Number.isFinite(at) ? Math.floor(at / (deps.config.roundSeconds * 1000)) : undefined;
     const report = await runRound(deps, tick);
-    console.log(JSON.stringify({ msg: 'oracle round', ...report }));
-    return report;
+    // Then make the running agents match the leases (where this deployment runs agents).
+    const { runner } = deps;
+    const launched = runner ? await reconcile(launcherDeps({ ...deps, runner })) : undefined;
+    console.log(JSON.stringify({ msg: 'oracle round', ...report, ...(launched ? { launched } : {}) }));
+    return { ...report, ...(launched ? { launched } : {}) };
   };
 }
 

@@ -38,6 +38,7 @@ interface Run {
 }
 
 export class LocalRunner implements Runner {
+  readonly resizable = true;
   readonly limiter: LimiterKind;
   private readonly runs = new Map<string, Run>();
 
@@ -119,7 +120,15 @@ export class LocalRunner implements Runner {
   }
 
   running(): Promise<RunningAgent[]> {
-    return Promise.resolve([...this.runs.values()].map((r) => ({ agentId: r.spec.agentId, leaseId: r.spec.leaseId, endsAt: r.spec.endsAt })));
+    return Promise.resolve(
+      [...this.runs.values()].map((r) => ({
+        agentId: r.spec.agentId,
+        leaseId: r.spec.leaseId,
+        endsAt: r.spec.endsAt,
+        vcpu: r.spec.bundle.vcpu,
+        memoryMiB: r.spec.bundle.memoryMiB,
+      })),
+    );
   }
 
   /** The process of a running agent (for tests and the status line). */

@@ -1,0 +1,144 @@
+/**
+ * The ECS runner: each run is a Fargate task (RunTask) sized by the lease's bundle (a valid
+ * Fargate cpu/memory pair, given as task overrides), stopped with StopTask. The run's credential
+ * never appears in plain text in the task's environment: it is sealed with KMS (encryption
+ * context: the agent id) and the runtime unseals it with its task role. Runs are found again
+ * from the cluster's tasks and their tags, so the runner keeps no state of its own.
+ */
+import { DescribeTasksCommand, ListTasksCommand, RunTaskCommand, StopTaskCommand, TagResourceCommand, type ECSClient, type Task } from '@aws-sdk/client-ecs';
+import { EncryptCommand, type KMSClient } from '@aws-sdk/client-kms';
+import { ValidationError } from '../../economy/errors.js';
+import type { Runner, RunningAgent, RunSpec } from '../../economy/ports.js';
+import { isValidFargateSize, validFargateSizes, type Bundle } from '../../economy/resources.js';
+
+export interface EcsRunnerOptions {
+  ecs: ECSClient;
+  kms: KMSClient;
+  kmsKeyId: string;
+  cluster: string;
+  taskDefinition: string;
+  containerName: string;
+  subnets: string[];
+  securityGroups: string[];
+  assignPublicIp: boolean;
+  /** Environment every run gets (API URL, metering queue, workspace bucket); never secrets. */
+  env: Record<string, string>;
+}
+
+/** The reason this runner gives StopTask, so that the stop event is recognised as expected. */
+export const OWN_STOP_REASON = 'syntropism: lease ended';
+
+const TAG = { agent: 'syntropism:agent', lease: 'syntropism:lease', endsAt: 'syntropism:endsAt', size: 'syntropism:size' };
+
+export function fargateSize(bundle: Pick<Bundle, 'vcpu' | 'memoryMiB'>): { cpu: string; memory: string } {
+  if (!isValidFargateSize(bundle.vcpu, bundle.memoryMiB)) {
+    throw new ValidationError(`not a Fargate size: ${bundle.vcpu} vCPU, ${bundle.memoryMiB} MiB; valid: ${validFargateSizes().join('; ')}`);
+  }
+  return { cpu: String(Math.round(bundle.vcpu * 1024)), memory: String(bundle.memoryMiB) };
+}
+
+export class EcsRunner implements Runner {
+  /** A running task cannot change size: a renewal of another size is a new task. */
+  readonly resizable = false;
+
+  constructor(private readonly options: EcsRunnerOptions) {}
+
+  async start(spec: RunSpec): Promise<void> {
+    const size = fargateSize(spec.bundle);
+    const sealed = await this.options.kms.send(
+      new EncryptCommand({ KeyId: this.options.kmsKeyId, Plaintext: Buffer.from(spec.credential), EncryptionContext: { agentId: spec.agentId } }),
+    );
+    const environment = {
+      ...this.options.env,
+      SYNTROPISM_AGENT_ID: spec.agentId,
+      SYNTROPISM_LEASE_ID: spec.leaseId,
+      SYNTROPISM_LEASE_ENDS_AT: String(spec.endsAt),
+      SYNTROPISM_SEALED_CREDENTIAL: Buffer.from(sealed.CiphertextBlob!).toString('base64'),
+    };
+    const out = await this.options.ecs.send(
+      new RunTaskCommand({
+        cluster: this.options.cluster,
+        taskDefinition: this.options.taskDefinition,
+        launchType: 'FARGATE',
+        count: 1,
+        startedBy: spec.agentId.slice(0, 36),
+        overrides: {
+          cpu: size.cpu,
+          memory: size.memory,
+          containerOverrides: [{ name: this.options.containerName, environment: Object.entries(environment).map(([name, value]) => ({ name, value })) }],
+        },
+        networkConfiguration: {
+          awsvpcConfiguration: {
+            subnets: this.options.subnets,
+            securityGroups: this.options.securityGroups,
+            assignPublicIp: this.options.assignPublicIp ? 'ENABLED' : 'DISABLED',
+          },
+        },
+        tags: [
+          { key: TAG.agent, value: spec.agentId },
+          { key: TAG.lease, value: spec.leaseId },
+          { key: TAG.endsAt, value: String(spec.endsAt) },
+          { key: TAG.size, value: `${size.cpu}/${size.memory}` },
+        ],
+      }),
+    );
+    if (!out.tasks?.length) throw new Error(`RunTask started nothing: ${JSON.stringify(out.failures ?? [])}`);
+  }
+
+  async extend(spec: Omit<RunSpec, 'credential'>): Promise<void> {
+    const task = (await this.tasks()).find((t) => tag(t, TAG.agent) === spec.agentId);
+    if (!task) throw new Error(`agent ${spec.agentId} is not running`);
+    const size = fargateSize(spec.bundle);
+    if (tag(task, TAG.size) !== `${size.cpu}/${size.memory}`) throw new Error('a Fargate task cannot change size: start a new run');
+    await this.options.ecs.send(
+      new TagResourceCommand({
+        resourceArn: task.taskArn,
+        tags: [
+          { key: TAG.lease, value: spec.leaseId },
+          { key: TAG.endsAt, value: String(spec.endsAt) },
+        ],
+      }),
+    );
+  }
+
+  async stop(agentId: string): Promise<void> {
+    for (const task of (await this.tasks()).filter((t) => tag(t, TAG.agent) === agentId)) {
+      await this.options.ecs.send(new StopTaskCommand({ cluster: this.options.cluster, task: task.taskArn, reason: OWN_STOP_REASON }));
+    }
+  }
+
+  async running(): Promise<RunningAgent[]> {
+    return (await this.tasks())
+      .filter((t) => tag(t, TAG.agent))
+      .map((t) => {
+        const [cpu = '0', memory = '0'] = (tag(t, TAG.size) ?? '').split('/');
+        return {
+          agentId: tag(t, TAG.agent)!,
+          leaseId: tag(t, TAG.lease) ?? '',
+          endsAt: Number(tag(t, TAG.endsAt) ?? 0),
+          vcpu: Number(cpu) / 1024,
+          memoryMiB: Number(memory),
+        };
+      });
+  }
+
+  private async tasks(): Promise<Task[]> {
+    const arns: string[] = [];
+    let nextToken: string | undefined;
+    do {
+      const page = await this.options.ecs.send(new ListTasksCommand({ cluster: this.options.cluster, desiredStatus: 'RUNNING', nextToken }));
+      arns.push(...(page.taskArns ?? []));
+      nextToken = page.nextToken;
+    } while (nextToken);
+    const tasks: Task[] = [];
+    for (let i = 0; i < arns.length; i += 100) {
+      const out = await this.options.ecs.send(new DescribeTasksCommand({ cluster: this.options.cluster, tasks: arns.slice(i, i + 100), include: ['TAGS'] }));
+      tasks.push(...(out.tasks ?? []));
+    }
+    return tasks;
+  }
+}
+
+function tag(task: Task, key: string): string | undefined {
+  return task.tags?.find((t) => t.key === key)?.value;
+}

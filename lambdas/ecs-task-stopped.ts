@@ -1,0 +1,38 @@
+/**
+ * ECS task state changes (EventBridge): when an agent's task stops before its lease ends (out of
+ * memory, a crash), the lease is closed, so its vCPU and memory return to the market. A task we
+ * stopped ourselves at the lease's end, or one that stopped after it, changes nothing.
+ */
+import type { EventBridgeEvent } from 'aws-lambda';
+import { OWN_STOP_REASON } from '../adapters/ecs/ecs-runner.js';
+import { onRunExit } from '../economy/launcher.js';
+import type { BidBook, ExitReason } from '../economy/ports.js';
+import { defaultDeps, lazy } from './deps.js';
+
+export interface EcsTaskStateChange {
+  lastStatus?: string;
+  stoppedReason?: string;
+  stopCode?: string;
+  stoppedAt?: string;
+  containers?: { name?: string; reason?: string; exitCode?: number }[];
+  overrides?: { containerOverrides?: { environment?: { name?: string; value?: string }[] }[] };
+}
+
+export function makeHandler(deps: { bids: BidBook }) {
+  return async (event: EventBridgeEvent<'ECS Task State Change', EcsTaskStateChange>): Promise<{ closed: boolean }> => {
+    const detail = event.detail;
+    if (detail.lastStatus !== 'STOPPED' || detail.stoppedReason?.startsWith(OWN_STOP_REASON)) return { closed: false };
+    const env = new Map((detail.overrides?.containerOverrides ?? []).flatMap((c) => c.environment ?? []).map((e) => [e.name, e.value]));
+    const agentId = env.get('SYNTROPISM_AGENT_ID');
+    const leaseId = env.get('SYNTROPISM_LEASE_ID');
+    if (!agentId || !leaseId) return { closed: false }; // not an agent's task
+    const outOfMemory = (detail.containers ?? []).some((c) => /OutOfMemory/i.test(c.reason ?? '')) || detail.stopCode === 'OutOfMemoryError';
+    const reason: ExitReason = outOfMemory ? 'out-of-memory' : 'crashed';
+    const at = Date.parse(detail.stoppedAt ?? event.time);
+    await onRunExit(deps, { agentId, leaseId, at, reason, ...(detail.stoppedReason ? { detail: detail.stoppedReason } : {}) });
+    const lease = (await deps.bids.agentLeases(agentId, 0)).find((l) => l.leaseId === leaseId);
+    return { closed: lease?.closedAt === at };
+  };
+}
+
+export const handler = lazy(() => makeHandler(defaultDeps()));

@@ -1,0 +1,132 @@
+/**
+ * The ECS runner against moto's ECS control plane and KMS: RunTask with a valid Fargate size as
+ * overrides, the credential sealed (never in plain text in the task's environment), renewals
+ * retagged, StopTask at the end; and the launcher replacing a task when a renewal changes size.
+ */
+import { CreateClusterCommand, DescribeTasksCommand, ECSClient, ListTasksCommand, RegisterTaskDefinitionCommand } from '@aws-sdk/client-ecs';
+import { CreateSecurityGroupCommand, DescribeSubnetsCommand, EC2Client } from '@aws-sdk/client-ec2';
+import { CreateKeyCommand, DecryptCommand, KMSClient } from '@aws-sdk/client-kms';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { EcsRunner, fargateSize } from '../../adapters/ecs/ecs-runner.js';
+import { reconcile } from '../../economy/launcher.js';
+import type { Lease } from '../../economy/market.js';
+import type { BidBook } from '../../economy/ports.js';
+import { awsTestConfig, hasMoto, MOTO_MISSING, startMoto, type Moto } from '../support/moto.js';
+
+const CREDENTIAL = `syn_${'x'.repeat(43)}`;
+
+describe.skipIf(!hasMoto)(`the ECS runner${hasMoto ? '' : ` (${MOTO_MISSING})`}`, () => {
+  let moto: Moto;
+  let ecs: ECSClient;
+  let kms: KMSClient;
+  let runner: EcsRunner;
+
+  beforeAll(async () => {
+    moto = await startMoto();
+    ecs = new ECSClient(awsTestConfig(moto.endpoint));
+    kms = new KMSClient(awsTestConfig(moto.endpoint));
+  });
+  afterAll(async () => {
+    ecs.destroy();
+    kms.destroy();
+    await moto.stop();
+  });
+  beforeEach(async () => {
+    await moto.reset();
+    await ecs.send(new CreateClusterCommand({ clusterName: 'agents' }));
+    await ecs.send(
+      new RegisterTaskDefinitionCommand({
+        family: 'agent',
+        requiresCompatibilities: ['FARGATE'],
+        networkMode: 'awsvpc',
+        cpu: '256',
+        memory: '512',
+        // moto sizes tasks from container-level cpu/memory, which Fargate does not need.
+        containerDefinitions: [{ name: 'runtime', image: 'agent-runtime:latest', essential: true, cpu: 256, memory: 512 }],
+      }),
+    );
+    const key = await kms.send(new CreateKeyCommand({ Description: 'run credentials' }));
+    // moto checks the network: use its default VPC's subnets and a security group in it.
+    const ec2 = new EC2Client(awsTestConfig(moto.endpoint));
+    const { Subnets = [] } = await ec2.send(new DescribeSubnetsCommand({}));
+    const group = await ec2.send(new CreateSecurityGroupCommand({ GroupName: `agents-${Date.now()}`, Description: 'agents', VpcId: Subnets[0]!.VpcId! }));
+    ec2.destroy();
+    runner = new EcsRunner({
+      ecs,
+      kms,
+      kmsKeyId: key.KeyMetadata!.KeyId!,
+      cluster: 'agents',
+      taskDefinition: 'agent',
+      containerName: 'runtime',
+      subnets: [Subnets[0]!.SubnetId!],
+      securityGroups: [group.GroupId!],
+      assignPublicIp: true,
+      env: { SYNTROPISM_API_URL: 'https://api.example', METERING_QUEUE_URL: 'https://sqs.example/q' },
+    });
+  });
+
+  async function describeAll() {
+    const { taskArns = [] } = await ecs.send(new ListTasksCommand({ cluster: 'agents' }));
+    if (taskArns.length === 0) return [];
+    return (await ecs.send(new DescribeTasksCommand({ cluster: 'agents', tasks: taskArns, include: ['TAGS'] }))).tasks ?? [];
+  }
+
+  it('runs a lease as a Fargate task of its size, with the credential sealed', async () => {
+    await runner.start({ agentId: 'agent-1', leaseId: 'lease-1', bundle: { vcpu: 1, memoryMiB: 4096, tokens: 0, attention: 0, durationSeconds: 60 }, endsAt: 1_800_000_000_000, credential: CREDENTIAL });
+    const [task] = await describeAll();
+    expect(task?.overrides).toMatchObject({ cpu: '1024', memory: '4096' });
+    const environment = task!.overrides!.containerOverrides![0]!.environment!;
+    const env = Object.fromEntries(environment.map((e) => [e.name, e.value]));
+    expect(env).toMatchObject({ SYNTROPISM_AGENT_ID: 'agent-1', SYNTROPISM_LEASE_ID: 'lease-1', SYNTROPISM_LEASE_ENDS_AT: '1800000000000', SYNTROPISM_API_URL: 'https://api.example' });
+    expect(environment.some((e) => e.value?.includes(CREDENTIAL))).toBe(false);
+    expect(env.SYNTROPISM_CREDENTIAL).toBeUndefined();
+    // Only KMS, with the agent's id as context, turns it back into the credential.
+    const opened = await kms.send(new DecryptCommand({ CiphertextBlob: Buffer.from(env.SYNTROPISM_SEALED_CREDENTIAL, 'base64'), EncryptionContext: { agentId: 'agent-1' } }));
+    expect(Buffer.from(opened.Plaintext!).toString()).toBe(CREDENTIAL);
+    await expect(
+      kms.send(new DecryptCommand({ CiphertextBlob: Buffer.from(env.SYNTROPISM_SEALED_CREDENTIAL, 'base64'), EncryptionContext: { agentId: 'agent-2' } })),
+    ).rejects.toThrow();
+
+    expect(await runner.running()).toEqual([{ agentId: 'agent-1', leaseId: 'lease-1', endsAt: 1_800_000_000_000, vcpu: 1, memoryMiB: 4096 }]);
+    await runner.extend({ agentId: 'agent-1', leaseId: 'lease-2', bundle: { vcpu: 1, memoryMiB: 4096, tokens: 0, attention: 0, durationSeconds: 60 }, endsAt: 1_800_000_060_000 });
+    expect(await runner.running()).toMatchObject([{ leaseId: 'lease-2', endsAt: 1_800_000_060_000 }]);
+
+    await runner.stop('agent-1');
+    expect(await runner.running()).toEqual([]);
+  });
+
+  it('refuses a size Fargate does not have, listing the valid ones', async () => {
+    expect(() => fargateSize({ vcpu: 0.25, memoryMiB: 4096 })).toThrow(/0.25 vCPU: 512, 1024, 2048 MiB/);
+    await expect(
+      runner.start({ agentId: 'a', leaseId: 'l', bundle: { vcpu: 3, memoryMiB: 8192, tokens: 0, attention: 0, durationSeconds: 60 }, endsAt: 1, credential: CREDENTIAL }),
+    ).rejects.toThrow(/not a Fargate size/);
+    expect(await describeAll()).toEqual([]);
+    for (const [vcpu, memoryMiB] of [[0.25, 512], [0.5, 4096], [2, 16384], [4, 30720]] as const) {
+      expect(fargateSize({ vcpu, memoryMiB })).toEqual({ cpu: String(vcpu * 1024), memory: String(memoryMiB) });
+    }
+  });
+
+  it('lets the launcher start, renew and replace tasks to match the leases', async () => {
+    let now = 1_000_000;
+    let leases: Lease[] = [];
+    const bids = { activeLeases: () => Promise.resolve(leases.filter((l) => l.endsAt > now)) } as unknown as BidBook;
+    const deps = { bids, runner, clock: { now: () => now }, issueRunCredential: () => Promise.resolve(CREDENTIAL) };
+    const lease = (leaseId: string, startsAt: number, memoryMiB: number): Lease => ({
+      leaseId, agentId: 'agent-9', bidId: leaseId, round: 1, startsAt, endsAt: startsAt + 60_000, payment: 1,
+      bundle: { vcpu: 0.5, memoryMiB, tokens: 0, attention: 0, durationSeconds: 60 },
+    });
+    leases = [lease('a', now, 1024)];
+    expect(await reconcile(deps)).toEqual({ started: ['agent-9'], extended: [], stopped: [] });
+    leases.push(lease('b', now + 60_000, 1024));
+    expect(await reconcile(deps)).toEqual({ started: [], extended: ['agent-9'], stopped: [] });
+    expect((await describeAll()).length).toBe(1);
+    // The next renewal needs more memory: a Fargate task cannot grow, so it is replaced.
+    leases.push(lease('c', now + 120_000, 2048));
+    now += 120_000;
+    expect(await reconcile(deps)).toEqual({ started: ['agent-9'], extended: [], stopped: [] });
+    expect(await runner.running()).toMatchObject([{ leaseId: 'c', memoryMiB: 2048 }]);
+    now += 60_000;
+    expect(await reconcile(deps)).toEqual({ started: [], extended: [], stopped: ['agent-9'] });
+    expect(await runner.running()).toEqual([]);
+  });
+});
