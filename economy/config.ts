@@ -28,6 +28,8 @@ export interface Config {
   burnShards: number;
   /** How long an idempotency record is kept before the same key may be used afresh. */
   idempotencyTtlSeconds: number;
+  /** How long a prompt waits for the human before it expires and its bid is released. */
+  promptTtlSeconds: number;
   /** The configured supply: vCPU (in CPU units) and memory at once; tokens and prompts per round window. */
   capacity: Quantities;
   /** Reserve prices before the first round, in pico-credits per vCPU-second, MiB-second, token, prompt. */
@@ -47,6 +49,7 @@ const SETTINGS = {
   roundSeconds: { env: 'ROUND_SECONDS', default: undefined, read: int(1, 86_400) },
   burnShards: { env: 'SYNTROPISM_BURN_SHARDS', default: '16', read: int(1, 1000) },
   idempotencyTtlSeconds: { env: 'SYNTROPISM_IDEMPOTENCY_TTL_SECONDS', default: '604800', read: int(60, 31_536_000) },
+  promptTtlSeconds: { env: 'SYNTROPISM_PROMPT_TTL_SECONDS', default: '86400', read: int(1, 31_536_000) },
   supplyVcpu: { env: 'SYNTROPISM_SUPPLY_VCPU', default: '4', read: cpuUnits },
   supplyMemoryMiB: { env: 'SYNTROPISM_SUPPLY_MEMORY_MIB', default: '8192', read: int(0, 1_000_000_000) },
   supplyTokens: { env: 'SYNTROPISM_SUPPLY_TOKENS', default: '100000', read: int(0, 1_000_000_000_000) },
@@ -56,6 +59,11 @@ const SETTINGS = {
   reserveTokens: { env: 'SYNTROPISM_RESERVE_TOKENS', default: '0.00001', read: price },
   reserveAttention: { env: 'SYNTROPISM_RESERVE_ATTENTION', default: '1', read: price },
 } as const;
+
+/** Each setting's environment variable, by setting name (the CDK stack maps context values onto these). */
+export const CONFIG_ENV = Object.fromEntries(Object.entries(SETTINGS).map(([key, setting]) => [key, setting.env])) as {
+  readonly [K in keyof typeof SETTINGS]: (typeof SETTINGS)[K]['env'];
+};
 
 /** The SPEC's round period: every 60 s in AWS, every 5 s locally. */
 const DEFAULT_ROUND_SECONDS: Record<Mode, number> = { aws: 60, local: 5 };
@@ -82,6 +90,7 @@ export function loadConfig(env: Record<string, string | undefined>, mode: Mode =
     roundSeconds: get('roundSeconds'),
     burnShards: get('burnShards'),
     idempotencyTtlSeconds: get('idempotencyTtlSeconds'),
+    promptTtlSeconds: get('promptTtlSeconds'),
     capacity: {
       vcpu: get('supplyVcpu'),
       memoryMiB: get('supplyMemoryMiB'),

@@ -273,6 +273,19 @@ export function planRelease(
   };
 }
 
+/** Two plans as one write (e.g. a reward: mint to the agent and capture its attention bid). */
+export function combinePlans(a: LedgerPlan, b: LedgerPlan): LedgerPlan {
+  if (a.hold && b.hold) throw new Error('one write can change at most one hold');
+  const hold = a.hold ?? b.hold;
+  const opens = [...(a.opens ?? []), ...(b.opens ?? [])];
+  return {
+    ...(opens.length ? { opens } : {}),
+    changes: mergeChanges([...a.changes, ...b.changes]),
+    ...(hold ? { hold } : {}),
+    entries: [...a.entries, ...b.entries],
+  };
+}
+
 const targetKey = (t: BalanceTarget): string => (t.kind === 'agent' ? `agent:${t.accountId}` : t.kind);
 
 /** One write per item: changes to the same balance are added together. */

@@ -2,6 +2,7 @@
  * The ports: what the economy needs from the outside world, as interfaces. Adapters implement
  * them (DynamoDB, SQS, ECS, local processes); the economy never imports an adapter or an SDK.
  */
+import type { Prompt, Scores } from './attention.js';
 import type { Prices } from './clearing.js';
 import type { AuditReport, Balance, Hold, JournalEntry, MintReason, Movement } from './ledger.js';
 import type { Agent, Bid, BidState, Lease, OracleState, RoundRecord, StoredOutcome } from './market.js';
@@ -101,6 +102,8 @@ export interface AgentDirectory {
   /** Adds a credential for one run of an agent, valid until `expiresAt`. */
   addRunCredential(req: { agentId: string; credentialHash: string; expiresAt: number }): Promise<void>;
   getAgent(agentId: string): Promise<Agent>;
+  /** Every agent, oldest first (for the human's dashboard). */
+  listAgents(limit: number): Promise<Agent[]>;
 }
 
 export interface BidBook {
@@ -194,4 +197,30 @@ export interface BucketStore {
   get(agentId: string, leaseId: string): Promise<BucketState | undefined>;
   /** Applies `change` to the bucket atomically (read, change, conditional write, retried). */
   update(agentId: string, leaseId: string, change: (current: BucketState | undefined) => BucketState): Promise<BucketState>;
+}
+
+// -- attention -------------------------------------------------------------------------------------
+
+export interface InboxItem {
+  itemId: string;
+  kind: 'reply' | 'message';
+  /** `human`, or the sending agent's id. */
+  from: string;
+  body: string;
+  promptId?: string;
+  reward?: Micros;
+  at: number;
+}
+
+export interface PromptBook {
+  /** Holds `bid` and records the prompt, using one of the active lease's attention slots: one transaction. */
+  postPrompt(req: Idempotent & { agentId: string; leaseId: string; attention: number; content: string; bid: Micros }): Promise<Prompt>;
+  getPrompt(promptId: string): Promise<Prompt>;
+  /** Pending prompts, highest bid first. */
+  pendingPrompts(limit: number): Promise<Prompt[]>;
+  /** Mints the reward, captures the bid, replies to the inbox and closes the prompt: one transaction, at most once. */
+  rewardPrompt(req: Idempotent & { promptId: string; scores: Scores; reward: Micros; reply?: string }): Promise<Prompt>;
+  /** Releases the bids of prompts past their expiry. */
+  expirePrompts(now: number): Promise<number>;
+  inbox(agentId: string, page?: { limit?: number; cursor?: string }): Promise<Page<InboxItem>>;
 }

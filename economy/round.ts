@@ -11,18 +11,29 @@ import { clear } from './clearing.js';
 import type { Config } from './config.js';
 import { DomainError } from './errors.js';
 import { expiresAfter, heldByLeases, leaseWindow, storedOutcome, type Lease, type OracleState, type StoredOutcome } from './market.js';
-import type { BidBook, Clock, RoundLog } from './ports.js';
+import type { BidBook, Clock, PromptBook, RoundLog } from './ports.js';
 
 export interface RoundDeps {
   rounds: RoundLog;
   bids: BidBook;
+  prompts: PromptBook;
   clock: Clock;
   config: Pick<Config, 'roundSeconds' | 'bidExpiryRounds' | 'reserveBounds' | 'capacity' | 'initialReserve'>;
 }
 
 export type RoundReport =
   | { ran: false; reason: string; round: number }
-  | { ran: true; round: number; resumed: boolean; winners: number; settled: number; voided: number; expired: number; volume: number };
+  | {
+      ran: true;
+      round: number;
+      resumed: boolean;
+      winners: number;
+      settled: number;
+      voided: number;
+      expired: number;
+      expiredPrompts: number;
+      volume: number;
+    };
 
 /**
  * Runs (or finishes) a round. `tick` identifies the schedule firing (EventBridge's scheduled
@@ -57,9 +68,11 @@ export async function runRound(deps: RoundDeps, tick?: number): Promise<RoundRep
   const outcome = record?.outcome ?? (await clearAndStore(deps, round, state, startedAt));
   const applied = await applyOutcome(deps, round, outcome, startedAt);
   const expired = await expireBids(deps, round);
+  // Unanswered prompts past their time release their attention bids.
+  const expiredPrompts = await deps.prompts.expirePrompts(deps.clock.now());
   const reserve = Object.fromEntries(Object.entries(outcome.resources).map(([r, stats]) => [r, stats.nextReserve])) as OracleState['reserve'];
   await deps.rounds.finish({ round, reserve, now: deps.clock.now() });
-  return { ran: true, round, resumed, winners: outcome.winners.length, ...applied, expired, volume: outcome.volume };
+  return { ran: true, round, resumed, winners: outcome.winners.length, ...applied, expired, expiredPrompts, volume: outcome.volume };
 }
 
 /** Clears the round and stores its outcome; if another invocation stored one first, that one is returned. */

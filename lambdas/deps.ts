@@ -13,6 +13,7 @@ import { DynamoBucketStore } from '../adapters/dynamodb/buckets.js';
 import { DynamoBidBook } from '../adapters/dynamodb/bids.js';
 import { makeDocumentClient } from '../adapters/dynamodb/client.js';
 import { DynamoLedgerStore } from '../adapters/dynamodb/ledger.js';
+import { DynamoPromptBook } from '../adapters/dynamodb/prompts.js';
 import { DynamoRoundLog } from '../adapters/dynamodb/rounds.js';
 import { DynamoUsageStore } from '../adapters/dynamodb/usage.js';
 import { tablesFromEnv, type Tables } from '../adapters/dynamodb/tables.js';
@@ -22,7 +23,7 @@ import { operatorTokenSource } from '../adapters/secrets/operator-token.js';
 import { loadConfig, type Config } from '../economy/config.js';
 import type { LauncherDeps } from '../economy/launcher.js';
 import type { LlmProvider } from '../economy/llm.js';
-import { systemClock, type AgentDirectory, type BidBook, type BucketStore, type Clock, type LedgerStore, type RoundLog, type Runner, type UsageStore } from '../economy/ports.js';
+import { systemClock, type AgentDirectory, type BidBook, type BucketStore, type Clock, type LedgerStore, type PromptBook, type RoundLog, type Runner, type UsageStore } from '../economy/ports.js';
 import { credentialHash, newCredential } from './http/auth.js';
 
 export interface Deps {
@@ -32,6 +33,7 @@ export interface Deps {
   rounds: RoundLog;
   usage: UsageStore;
   buckets: BucketStore;
+  prompts: PromptBook;
   llm: LlmProvider;
   /** Runs agents for their leases; absent where this deployment runs none (the API alone). */
   runner?: Runner;
@@ -67,6 +69,7 @@ export function dynamoDeps(options: {
     rounds: new DynamoRoundLog(options.client, options.tables),
     usage: new DynamoUsageStore(options.client, options.tables),
     buckets: new DynamoBucketStore(options.client, options.tables),
+    prompts: new DynamoPromptBook(options.client, options.tables, ledger, options.config.promptTtlSeconds),
     llm: options.llm,
     ...(options.runner ? { runner: options.runner } : {}),
     clock,

@@ -10,9 +10,12 @@ import * as getBids from './get-bids.js';
 import * as getJournal from './get-journal.js';
 import * as getMarket from './get-market.js';
 import * as getMe from './get-me.js';
+import * as getInbox from './get-inbox.js';
 import * as postAdminAgents from './post-admin-agents.js';
+import * as postAdminPromptReward from './post-admin-prompt-reward.js';
 import * as postBids from './post-bids.js';
 import * as postLlm from './post-llm.js';
+import * as postPrompts from './post-prompts.js';
 import * as postTransfers from './post-transfers.js';
 
 export interface ApiRoute {
@@ -33,6 +36,9 @@ export const API_ROUTES: readonly ApiRoute[] = [
   { method: 'POST', path: '/transfers', entry: 'post-transfers', makeHandler: postTransfers.makeHandler },
   { method: 'GET', path: '/journal', entry: 'get-journal', makeHandler: getJournal.makeHandler },
   { method: 'POST', path: '/llm', entry: 'post-llm', makeHandler: postLlm.makeHandler },
+  { method: 'POST', path: '/prompts', entry: 'post-prompts', makeHandler: postPrompts.makeHandler },
+  { method: 'GET', path: '/inbox', entry: 'get-inbox', makeHandler: getInbox.makeHandler },
   { method: 'POST', path: '/admin/agents', entry: 'post-admin-agents', makeHandler: postAdminAgents.makeHandler },
+  { method: 'POST', path: '/admin/prompts/{id}/reward', entry: 'post-admin-prompt-reward', makeHandler: postAdminPromptReward.makeHandler },
   { method: 'GET', path: '/admin/audit', entry: 'get-admin-audit', makeHandler: getAdminAudit.makeHandler },
 ];

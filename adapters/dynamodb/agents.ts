@@ -4,14 +4,17 @@
  *   cred#<sha256> / cred   { agentId }    only the credential's hash is ever stored
  * A dead agent's credential item is deleted, so a credential lookup is one read.
  */
-import { GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { ConflictError, NotFoundError } from '../../economy/errors.js';
 import { planOpenAccount } from '../../economy/ledger.js';
 import type { Agent } from '../../economy/market.js';
 import type { Micros } from '../../economy/money.js';
 import type { AgentDirectory, Idempotent } from '../../economy/ports.js';
 import type { DynamoLedgerStore } from './ledger.js';
-import { TTL_ATTRIBUTE, type Tables } from './tables.js';
+import { RECORDS_INDEX, sortable, TTL_ATTRIBUTE, type Tables } from './tables.js';
+
+/** Every agent is listed in the index under one key, by creation time (agents are created at human scale). */
+const AGENTS_INDEX_KEY = 'agents';
 
 export const agentKey = (agentId: string) => ({ pk: `agent#${agentId}`, sk: 'profile' });
 const credentialKey = (hash: string) => ({ pk: `cred#${hash}`, sk: 'cred' });
@@ -35,7 +38,7 @@ export class DynamoAgentDirectory implements AgentDirectory {
             item: {
               Put: {
                 TableName: this.tables.records,
-                Item: { ...agentKey(req.agentId), t: 'agent', ...agent },
+                Item: { ...agentKey(req.agentId), t: 'agent', ...agent, gsi1pk: AGENTS_INDEX_KEY, gsi1sk: `${sortable(ctx.now)}#${req.agentId}` },
                 ConditionExpression: 'attribute_not_exists(pk)',
               },
             },
@@ -76,10 +79,27 @@ export class DynamoAgentDirectory implements AgentDirectory {
     );
   }
 
+  async listAgents(limit: number): Promise<Agent[]> {
+    const { Items = [] } = await this.client.send(
+      new QueryCommand({
+        TableName: this.tables.records,
+        IndexName: RECORDS_INDEX,
+        KeyConditionExpression: 'gsi1pk = :pk',
+        ExpressionAttributeValues: { ':pk': AGENTS_INDEX_KEY },
+        Limit: limit,
+      }),
+    );
+    return Items.map(toAgent);
+  }
+
   async getAgent(agentId: string): Promise<Agent> {
     const { Item } = await this.client.send(new GetCommand({ TableName: this.tables.records, Key: agentKey(agentId), ConsistentRead: true }));
     if (!Item) throw new NotFoundError('agent', agentId);
-    const { pk: _pk, sk: _sk, t: _t, ...agent } = Item;
-    return agent as Agent;
+    return toAgent(Item);
   }
+}
+
+function toAgent(item: Record<string, unknown>): Agent {
+  const { pk: _pk, sk: _sk, t: _t, gsi1pk: _g1, gsi1sk: _g2, ...agent } = item;
+  return agent as unknown as Agent;
 }

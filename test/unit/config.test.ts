@@ -15,6 +15,7 @@ describe('config', () => {
       roundSeconds: 60,
       burnShards: 16,
       idempotencyTtlSeconds: 604_800,
+      promptTtlSeconds: 86_400,
       capacity: { vcpu: 4096, memoryMiB: 8192, tokens: 100_000, attention: 3 },
       initialReserve: { vcpu: 100_000_000, memoryMiB: 1_000_000, tokens: 10_000_000, attention: 1_000_000_000_000 },
     });

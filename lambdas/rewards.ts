@@ -1,0 +1,8 @@
+/** Rewarding a prompt, shared by the JSON admin route and the human page's form. */
+import { rewardFor, type Scores } from '../economy/attention.js';
+import type { Deps } from './deps.js';
+
+export function rewardPrompt(deps: Deps, req: { promptId: string; scores: Scores; reply?: string; idempotencyKey: string }) {
+  const reward = rewardFor(req.scores, deps.config.rewardPerPoint);
+  return deps.prompts.rewardPrompt({ ...req, reward });
+}
