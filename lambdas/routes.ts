@@ -10,6 +10,7 @@ import * as getBids from './get-bids.js';
 import * as getJournal from './get-journal.js';
 import * as getMarket from './get-market.js';
 import * as getMe from './get-me.js';
+import * as human from './human.js';
 import * as getInbox from './get-inbox.js';
 import * as postAdminAgents from './post-admin-agents.js';
 import * as postAdminPromptReward from './post-admin-prompt-reward.js';
@@ -22,10 +23,12 @@ export interface ApiRoute {
   method: 'GET' | 'POST' | 'DELETE';
   /** API Gateway's path syntax: `{name}` is a path parameter. */
   path: string;
-  /** The Lambda entry point: `lambdas/<entry>.ts`. */
+  /** The Lambda entry point: `lambdas/<entry>.ts` (several routes may share one). */
   entry: string;
   makeHandler: (deps: Deps) => ApiHandler;
 }
+
+const HUMAN_PAGE = (method: ApiRoute['method'], path: string): ApiRoute => ({ method, path, entry: 'human', makeHandler: human.makeHandler });
 
 export const API_ROUTES: readonly ApiRoute[] = [
   { method: 'GET', path: '/me', entry: 'get-me', makeHandler: getMe.makeHandler },
@@ -41,4 +44,9 @@ export const API_ROUTES: readonly ApiRoute[] = [
   { method: 'POST', path: '/admin/agents', entry: 'post-admin-agents', makeHandler: postAdminAgents.makeHandler },
   { method: 'POST', path: '/admin/prompts/{id}/reward', entry: 'post-admin-prompt-reward', makeHandler: postAdminPromptReward.makeHandler },
   { method: 'GET', path: '/admin/audit', entry: 'get-admin-audit', makeHandler: getAdminAudit.makeHandler },
+  HUMAN_PAGE('GET', '/human'),
+  HUMAN_PAGE('POST', '/human/login'),
+  HUMAN_PAGE('POST', '/human/logout'),
+  HUMAN_PAGE('POST', '/human/prompts/{id}/reward'),
+  HUMAN_PAGE('GET', '/human/assets/{name}'),
 ];

@@ -27,3 +27,13 @@ if (spawnSync(java, ['-version'], { stdio: 'ignore' }).status !== 0) {
   );
   process.exit(1);
 }
+
+const chromium = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+if (process.argv.includes('--browser') && !existsSync(chromium)) {
+  console.error(
+    `setup: the browser test drives Chromium at ${chromium} and it is not there.\n` +
+      '       On Debian/Ubuntu: sudo apt-get update && sudo apt-get install -y chromium\n' +
+      '       Or set CHROMIUM_PATH to a Chromium or Chrome binary.',
+  );
+  process.exit(1);
+}

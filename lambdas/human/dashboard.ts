@@ -1,0 +1,77 @@
+/** What the human's page shows, gathered from the ports. */
+import type { Prompt } from '../../economy/attention.js';
+import type { JournalEntry } from '../../economy/ledger.js';
+import { currentLease, type Agent, type Lease } from '../../economy/market.js';
+import { RESOURCES, type Resource } from '../../economy/resources.js';
+import type { Deps } from '../deps.js';
+
+export interface AgentRow extends Agent {
+  available: number;
+  held: number;
+  lease: Lease | null;
+}
+
+export interface RoundPoint {
+  round: number;
+  volume: number;
+  utilisation: Record<Resource, number>;
+  reserve: Record<Resource, number>;
+  marketPrice: Record<Resource, number | null>;
+}
+
+export interface Dashboard {
+  round: number;
+  audit: { ok: boolean; drift: number; minted: number; burned: number; circulating: number; problems: number };
+  prompts: Prompt[];
+  agents: AgentRow[];
+  rounds: RoundPoint[];
+  journal: JournalEntry[];
+}
+
+export async function loadDashboard(deps: Deps): Promise<Dashboard> {
+  const now = deps.clock.now();
+  const [state, audit, prompts, agents, history, leases] = await Promise.all([
+    deps.rounds.state(),
+    deps.ledger.audit(),
+    deps.prompts.pendingPrompts(100),
+    deps.agents.listAgents(500),
+    deps.rounds.history(60),
+    deps.bids.activeLeases(now),
+  ]);
+  const rows = await Promise.all(
+    agents.map(async (agent): Promise<AgentRow> => {
+      const balance = await deps.ledger.getBalance(agent.agentId).catch(() => ({ available: 0, held: 0 }));
+      const lease = currentLease(leases.filter((l) => l.agentId === agent.agentId), now) ?? null;
+      return { ...agent, available: balance.available, held: balance.held, lease };
+    }),
+  );
+  const journals = await Promise.all(agents.slice(-50).map((a) => deps.ledger.journal(a.agentId, { limit: 10 })));
+  const seen = new Set<string>();
+  const journal = journals
+    .flatMap((page) => page.items)
+    .filter((e) => !seen.has(e.entryId) && seen.add(e.entryId))
+    .sort((a, b) => b.at - a.at || (a.entryId < b.entryId ? 1 : -1))
+    .slice(0, 25);
+  const rounds = history
+    .filter((r) => r.outcome)
+    .reverse()
+    .map((r) => {
+      const res = r.outcome!.resources;
+      const pick = <T>(f: (r: Resource) => T) => Object.fromEntries(RESOURCES.map((name) => [name, f(name)])) as Record<Resource, T>;
+      return {
+        round: r.round,
+        volume: r.outcome!.volume,
+        utilisation: pick((n) => res[n].utilisation),
+        reserve: pick((n) => res[n].reserve),
+        marketPrice: pick((n) => res[n].marketPrice),
+      };
+    });
+  return {
+    round: state?.lastRound ?? 0,
+    audit: { ok: audit.ok, drift: audit.drift, minted: audit.minted, burned: audit.burned, circulating: audit.circulating, problems: audit.problems.length },
+    prompts,
+    agents: rows,
+    rounds,
+    journal,
+  };
+}
