@@ -57,8 +57,12 @@ export async function reconcile(deps: LauncherDeps): Promise<Reconciled> {
   return result;
 }
 
-/** A run that ended before its lease did closes the lease (the agent no longer holds its resources). */
+/**
+ * A run that died before its lease ended (out of memory, a crash) closes the lease: the agent no
+ * longer holds its resources. A run stopped by the host (the local stack shutting down) keeps its
+ * lease, so the agent runs again when the stack does.
+ */
 export async function onRunExit(deps: Pick<LauncherDeps, 'bids'>, exit: RunExit): Promise<void> {
-  if (exit.reason === 'lease-ended') return;
+  if (exit.reason !== 'out-of-memory' && exit.reason !== 'crashed') return;
   await deps.bids.closeLease({ agentId: exit.agentId, leaseId: exit.leaseId, at: exit.at, reason: exit.reason });
 }

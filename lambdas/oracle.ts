@@ -8,16 +8,23 @@ import { reconcile, type Reconciled } from '../economy/launcher.js';
 import { runRound, type RoundReport } from '../economy/round.js';
 import { defaultDeps, launcherDeps, lazy, type Deps } from './deps.js';
 
-export function makeHandler(deps: Deps) {
-  return async (event: Partial<Pick<ScheduledEvent, 'time'>> = {}): Promise<RoundReport & { launched?: Reconciled }> => {
+export type OracleReport = RoundReport & { launched?: Reconciled };
+
+const logJson = (report: OracleReport) => {
+  console.log(JSON.stringify({ msg: 'oracle round', ...report }));
+};
+
+export function makeHandler(deps: Deps, log: (report: OracleReport) => void = logJson) {
+  return async (event: Partial<Pick<ScheduledEvent, 'time'>> = {}): Promise<OracleReport> => {
     const at = event.time ? Date.parse(event.time) : Number.NaN;
     const tick = Number.isFinite(at) ? Math.floor(at / (deps.config.roundSeconds * 1000)) : undefined;
     const report = await runRound(deps, tick);
     // Then make the running agents match the leases (where this deployment runs agents).
     const { runner } = deps;
     const launched = runner ? await reconcile(launcherDeps({ ...deps, runner })) : undefined;
-    console.log(JSON.stringify({ msg: 'oracle round', ...report, ...(launched ? { launched } : {}) }));
-    return { ...report, ...(launched ? { launched } : {}) };
+    const full = { ...report, ...(launched ? { launched } : {}) };
+    log(full);
+    return full;
   };
 }
 

@@ -6,6 +6,7 @@ import type { Deps } from './deps.js';
 import type { ApiHandler } from './http/route.js';
 import * as deleteBid from './delete-bid.js';
 import * as getAdminAudit from './get-admin-audit.js';
+import * as getAdminPrompts from './get-admin-prompts.js';
 import * as getBids from './get-bids.js';
 import * as getJournal from './get-journal.js';
 import * as getMarket from './get-market.js';
@@ -42,6 +43,7 @@ export const API_ROUTES: readonly ApiRoute[] = [
   { method: 'POST', path: '/prompts', entry: 'post-prompts', makeHandler: postPrompts.makeHandler },
   { method: 'GET', path: '/inbox', entry: 'get-inbox', makeHandler: getInbox.makeHandler },
   { method: 'POST', path: '/admin/agents', entry: 'post-admin-agents', makeHandler: postAdminAgents.makeHandler },
+  { method: 'GET', path: '/admin/prompts', entry: 'get-admin-prompts', makeHandler: getAdminPrompts.makeHandler },
   { method: 'POST', path: '/admin/prompts/{id}/reward', entry: 'post-admin-prompt-reward', makeHandler: postAdminPromptReward.makeHandler },
   { method: 'GET', path: '/admin/audit', entry: 'get-admin-audit', makeHandler: getAdminAudit.makeHandler },
   HUMAN_PAGE('GET', '/human'),

@@ -68,7 +68,8 @@ export async function startDynamoDbLocal(options: DynamoDbLocalOptions = {}): Pr
       '-disableTelemetry',
       ...storage,
     ],
-    { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] },
+    // Its own process group, so that a Ctrl-C meant for the stack does not kill it first.
+    { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'], detached: true },
   );
   let output = '';
   const collect = (chunk: Buffer) => {

@@ -21,7 +21,8 @@ export function startScheduler(
 
   const fire = () => {
     if (stopped) return;
-    const scheduled = Math.floor(Date.now() / periodMs) * periodMs;
+    // Timers may fire a little early: name the firing by the nearest boundary, as EventBridge would.
+    const scheduled = Math.round(Date.now() / periodMs) * periodMs;
     running = invoke({ time: new Date(scheduled).toISOString() })
       .then(() => undefined, onError)
       .finally(() => {

@@ -74,6 +74,8 @@ export class LocalRunner implements Runner {
         SYNTROPISM_WORKSPACE: workspace,
       },
       stdio: ['ignore', 'pipe', 'pipe'],
+      // Its own process group: a Ctrl-C meant for the stack reaches the stack, which stops agents itself.
+      detached: true,
     });
     const log = createWriteStream(join(logs, `${spec.agentId}.log`), { flags: 'a' });
     child.stdout.pipe(log, { end: false });
