@@ -1,0 +1,342 @@
+/**
+ * The synthesised stack, construct by construct: the properties a deployment depends on, and the
+ * grants (what each role may do, and what it may not).
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { App, Duration, Stack } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { Code, Function as LambdaFunction, Runtime } from 'aws-cdk-lib/aws-lambda';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { RECORDS_INDEX, TTL_ATTRIBUTE } from '../../adapters/dynamodb/tables.js';
+import { AGENT_CONTAINER_NAME, AGENT_IMAGE_CONTEXT } from '../../infra/agents.js';
+import { REPO_ROOT } from '../../infra/handler-function.js';
+import { Metering } from '../../infra/metering.js';
+import { API_ROUTES } from '../../lambdas/routes.js';
+import { allowedOn, arnOf, functionsOf, refOf, statementsOf, synthesize, type Json, type Synthesized, type TemplateFunction } from './support/synth.js';
+
+let synth: Synthesized;
+let json: Json;
+let fns: TemplateFunction[];
+
+beforeAll(() => {
+  synth = synthesize();
+  json = synth.json;
+  fns = functionsOf(json);
+});
+afterAll(() => synth.dispose());
+
+const resourcesOf = (type: string): [string, Json][] => Object.entries(json.Resources as Json).filter(([, r]) => r.Type === type);
+const fnFor = (entry: string): TemplateFunction => {
+  const fn = fns.find((f) => f.entry === entry);
+  if (!fn) throw new Error(`no function for lambdas/${entry}.ts`);
+  return fn;
+};
+/** The three tables' logical ids, from the variables the handlers read. */
+const tables = () => {
+  const env = fnFor('oracle').environment;
+  return { ledger: refOf(env.LEDGER_TABLE), journal: refOf(env.JOURNAL_TABLE), records: refOf(env.RECORDS_TABLE) };
+};
+
+describe('tables', () => {
+  it('are on-demand, with point-in-time recovery, retained with deletion protection by default', () => {
+    const all = resourcesOf('AWS::DynamoDB::Table');
+    expect(all).toHaveLength(3);
+    for (const [, table] of all) {
+      expect(table.Properties).toMatchObject({
+        BillingMode: 'PAY_PER_REQUEST',
+        PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+        DeletionProtectionEnabled: true,
+      });
+      expect(table.DeletionPolicy).toBe('Retain');
+    }
+  });
+
+  it('have the keys of adapters/dynamodb/tables.ts, the TTL on the ledger and the sparse index on the records', () => {
+    const { ledger, journal, records } = tables();
+    expect(json.Resources[ledger].Properties).toMatchObject({
+      KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
+      TimeToLiveSpecification: { AttributeName: TTL_ATTRIBUTE, Enabled: true },
+    });
+    expect(json.Resources[journal].Properties.KeySchema).toEqual([
+      { AttributeName: 'pk', KeyType: 'HASH' },
+      { AttributeName: 'sk', KeyType: 'RANGE' },
+    ]);
+    expect(json.Resources[records].Properties.GlobalSecondaryIndexes).toEqual([
+      {
+        IndexName: RECORDS_INDEX,
+        KeySchema: [
+          { AttributeName: 'gsi1pk', KeyType: 'HASH' },
+          { AttributeName: 'gsi1sk', KeyType: 'RANGE' },
+        ],
+        Projection: { ProjectionType: 'ALL' },
+      },
+    ]);
+  });
+});
+
+/** The entry points of lambdas/routes.ts, each with its routes. */
+const entries = (): Map<string, typeof API_ROUTES> => {
+  const byEntry = new Map<string, (typeof API_ROUTES)[number][]>();
+  for (const route of API_ROUTES) byEntry.set(route.entry, [...(byEntry.get(route.entry) ?? []), route]);
+  return byEntry;
+};
+/** Routes that need the operator token: the admin API and the human page. */
+const operatorRoute = (path: string) => path.startsWith('/admin/') || path === '/human' || path.startsWith('/human/');
+
+describe('Lambda functions', () => {
+  it('are one per entry point of the API plus the oracle, the metering consumer and the task-stopped handler, Node 22 on arm64, each with its own log group with retention', () => {
+    expect(fns.map((f) => f.entry).sort()).toEqual([...entries().keys(), 'oracle', 'metering', 'ecs-task-stopped'].sort());
+    for (const fn of fns) {
+      expect(fn.properties).toMatchObject({ Runtime: 'nodejs22.x', Architectures: ['arm64'], Handler: 'index.handler' });
+      const logGroup = json.Resources[fn.properties.LoggingConfig.LogGroup.Ref];
+      expect(logGroup.Properties.RetentionInDays).toBe(30);
+    }
+  });
+
+  it('get no AWS-managed policy: their roles may write their own log group and what the stack grants', () => {
+    for (const fn of fns) {
+      expect(json.Resources[fn.roleLogicalId].Properties.ManagedPolicyArns).toBeUndefined();
+      const logGroupArn = arnOf(fn.properties.LoggingConfig.LogGroup.Ref);
+      expect([...allowedOn(statementsOf(json, fn.roleLogicalId), logGroupArn)].sort()).toEqual(['logs:CreateLogStream', 'logs:PutLogEvents']);
+    }
+  });
+});
+
+describe('grants', () => {
+  // A TransactWriteItems is authorised per item: Put, Update, Delete and ConditionCheck.
+  const TRANSACTIONAL = ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:ConditionCheckItem'];
+  const WRITES = ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem'];
+  const writers = () => [...[...entries()].filter(([, routes]) => routes.some((r) => r.method !== 'GET')).map(([entry]) => entry), 'oracle'];
+
+  it('let every function that moves money write transactionally to the ledger, journal and records tables', () => {
+    expect(writers()).toEqual(expect.arrayContaining(['post-bids', 'delete-bid', 'post-transfers', 'post-admin-agents', 'oracle']));
+    for (const entry of writers()) {
+      const statements = statementsOf(json, fnFor(entry).roleLogicalId);
+      for (const table of Object.values(tables())) {
+        expect([...allowedOn(statements, arnOf(table))], `${entry} on ${table}`).toEqual(expect.arrayContaining(TRANSACTIONAL));
+      }
+    }
+  });
+
+  it('let the read-only (GET) routes read, query and scan, and write nothing', () => {
+    const readers = [...entries()].filter(([, routes]) => routes.every((r) => r.method === 'GET')).map(([entry]) => entry);
+    expect(readers).toEqual(expect.arrayContaining(['get-me', 'get-market', 'get-admin-audit']));
+    for (const entry of readers) {
+      const statements = statementsOf(json, fnFor(entry).roleLogicalId);
+      for (const table of Object.values(tables())) {
+        const allowed = [...allowedOn(statements, arnOf(table))];
+        expect(allowed, `${entry} on ${table}`).toEqual(expect.arrayContaining(['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:Scan']));
+        expect(allowed.filter((a) => WRITES.includes(a)), `${entry} on ${table}`).toEqual([]);
+      }
+    }
+  });
+
+  it('let only the /admin/* routes and the human page read the operator token, and tell them where it is', () => {
+    const secrets = resourcesOf('AWS::SecretsManager::Secret');
+    expect(secrets).toHaveLength(1);
+    const secretId = secrets[0]![0];
+    for (const [entry, routes] of entries()) {
+      const fn = fnFor(entry);
+      const canRead = allowedOn(statementsOf(json, fn.roleLogicalId), { Ref: secretId }).has('secretsmanager:GetSecretValue');
+      const operator = routes.some((r) => operatorRoute(r.path));
+      expect(canRead, entry).toBe(operator);
+      expect(fn.environment.OPERATOR_TOKEN_SECRET_ARN, entry).toEqual(operator ? { Ref: secretId } : undefined);
+    }
+    expect(fns.find((f) => f.entry === 'oracle')!.environment.OPERATOR_TOKEN_SECRET_ARN).toBeUndefined();
+  });
+
+  it('let only the LLM route call the Bedrock model it is configured with', () => {
+    for (const fn of fns) {
+      const invokes = statementsOf(json, fn.roleLogicalId).filter((s) => s.actions.some((a) => a.startsWith('bedrock:')));
+      if (fn.entry !== 'post-llm') {
+        expect(invokes, fn.entry).toEqual([]);
+        continue;
+      }
+      expect(fn.environment).toMatchObject({ SYNTROPISM_LLM_PROVIDER: 'bedrock', SYNTROPISM_LLM_MODEL: 'anthropic.claude-3-haiku-20240307-v1:0' });
+      expect(invokes).toHaveLength(1);
+      expect(invokes[0]!.actions).toEqual(['bedrock:InvokeModel']);
+      expect(JSON.stringify(invokes[0]!.resources)).toContain(':foundation-model/anthropic.claude-3-haiku-20240307-v1:0');
+    }
+  });
+});
+
+describe('HTTP API', () => {
+  it('has one route per entry of lambdas/routes.ts, each integrated with the function of its entry point', () => {
+    const routes = resourcesOf('AWS::ApiGatewayV2::Route').map(([, r]) => r.Properties);
+    expect(routes.map((r) => r.RouteKey).sort()).toEqual(API_ROUTES.map((r) => `${r.method} ${r.path}`).sort());
+    for (const route of API_ROUTES) {
+      const target = routes.find((r) => r.RouteKey === `${route.method} ${route.path}`)!.Target['Fn::Join'][1][1].Ref;
+      const uri = json.Resources[target].Properties.IntegrationUri;
+      expect(uri, route.path).toEqual(arnOf(fnFor(route.entry).logicalId));
+    }
+  });
+
+  it('throttles and logs its one stage', () => {
+    synth.template.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
+      StageName: '$default',
+      AutoDeploy: true,
+      DefaultRouteSettings: { ThrottlingRateLimit: 50, ThrottlingBurstLimit: 100 },
+      AccessLogSettings: { DestinationArn: Match.anyValue(), Format: Match.stringLikeRegexp('\\$context\\.requestId') },
+    });
+    expect(resourcesOf('AWS::ApiGatewayV2::Stage')).toHaveLength(1);
+  });
+
+  it('gives its URL as the ApiUrl output', () => {
+    expect(json.Outputs.ApiUrl.Value['Fn::Join'][1]).toEqual(expect.arrayContaining([{ Ref: resourcesOf('AWS::ApiGatewayV2::Api')[0]![0] }]));
+  });
+});
+
+describe('oracle', () => {
+  it('runs every minute on an EventBridge rule, with ROUND_SECONDS to match', () => {
+    const oracle = fnFor('oracle');
+    synth.template.hasResourceProperties('AWS::Events::Rule', {
+      ScheduleExpression: 'rate(1 minute)',
+      State: 'ENABLED',
+      Targets: [Match.objectLike({ Arn: arnOf(oracle.logicalId), RetryPolicy: { MaximumRetryAttempts: 2, MaximumEventAgeInSeconds: 60 } })],
+    });
+    expect(oracle.environment.ROUND_SECONDS).toBe('60');
+    expect(oracle.properties.Timeout).toBe(60);
+  });
+});
+
+describe('metering', () => {
+  const queues = () => {
+    const [main] = resourcesOf('AWS::SQS::Queue').filter(([, q]) => q.Properties.RedrivePolicy);
+    const dlqId = main![1].Properties.RedrivePolicy.deadLetterTargetArn['Fn::GetAtt'][0];
+    return { main: main!, dlq: [dlqId, json.Resources[dlqId]] as [string, Json] };
+  };
+
+  it('has a queue that dead-letters a message after 5 receives', () => {
+    const { main, dlq } = queues();
+    expect(resourcesOf('AWS::SQS::Queue')).toHaveLength(2);
+    expect(main[1].Properties.RedrivePolicy.maxReceiveCount).toBe(5);
+    expect(dlq[1].Properties.MessageRetentionPeriod).toBe(14 * 24 * 3600);
+  });
+
+  it('encrypts both queues and refuses them to anything but TLS', () => {
+    for (const [id, queue] of Object.values(queues())) {
+      expect(queue.Properties.SqsManagedSseEnabled).toBe(true);
+      synth.template.hasResourceProperties('AWS::SQS::QueuePolicy', {
+        Queues: [{ Ref: id }],
+        PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })]) },
+      });
+    }
+  });
+
+  it('feeds the metering consumer, which reports batch item failures', () => {
+    const mappings = resourcesOf('AWS::Lambda::EventSourceMapping');
+    expect(mappings).toHaveLength(1);
+    const [, mapping] = mappings[0]!;
+    expect(mapping.Properties).toMatchObject({ FunctionResponseTypes: ['ReportBatchItemFailures'], BatchSize: 10 });
+    const meteringFunction = fns.find((f) => f.entry === 'metering')!;
+    expect(mapping.Properties.FunctionName).toEqual({ Ref: meteringFunction.logicalId });
+    const stack = new Stack(new App(), 'MeteringWithConsumer');
+    const consumer = new LambdaFunction(stack, 'Consumer', { runtime: Runtime.NODEJS_22_X, handler: 'index.handler', code: Code.fromInline('export const handler = async () => ({})'), timeout: Duration.seconds(30) });
+    const metering = new Metering(stack, 'Metering', { maxReceiveCount: 3, consumer, consumerTimeout: Duration.seconds(30) });
+    const template = Template.fromStack(stack);
+    template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      EventSourceArn: { 'Fn::GetAtt': [stack.getLogicalId(metering.queue.node.defaultChild as never), 'Arn'] },
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+    });
+    template.hasResourceProperties('AWS::SQS::Queue', { RedrivePolicy: Match.objectLike({ maxReceiveCount: 3 }), VisibilityTimeout: 180 });
+  });
+});
+
+describe('workspace bucket', () => {
+  const bucket = () => resourcesOf('AWS::S3::Bucket').find(([, b]) => b.Properties.VersioningConfiguration)!;
+
+  it('is encrypted, private, versioned and logged, and refuses anything but TLS', () => {
+    const [id, b] = bucket();
+    expect(b.Properties).toMatchObject({
+      BucketEncryption: { ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }] },
+      PublicAccessBlockConfiguration: { BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true },
+      VersioningConfiguration: { Status: 'Enabled' },
+      LoggingConfiguration: { DestinationBucketName: expect.anything() },
+    });
+    expect(b.DeletionPolicy).toBe('Retain');
+    synth.template.hasResourceProperties('AWS::S3::BucketPolicy', {
+      Bucket: { Ref: id },
+      PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })]) },
+    });
+  });
+});
+
+describe('agents', () => {
+  const taskDefinition = () => resourcesOf('AWS::ECS::TaskDefinition')[0]![1].Properties;
+
+  it('run on Fargate at 0.25 vCPU and 512 MiB by default, with the image built from agent-container/', () => {
+    const td = taskDefinition();
+    expect(td).toMatchObject({ Cpu: '256', Memory: '512', RequiresCompatibilities: ['FARGATE'], NetworkMode: 'awsvpc' });
+    expect(td.ContainerDefinitions).toHaveLength(1);
+    const container = td.ContainerDefinitions[0];
+    expect(container.Name).toBe(AGENT_CONTAINER_NAME);
+    expect(container.Environment.map((e: Json) => e.Name).sort()).toEqual(['METERING_QUEUE_URL', 'WORKSPACE_BUCKET']);
+    expect(container.LogConfiguration.LogDriver).toBe('awslogs');
+    expect(json.Resources[container.LogConfiguration.Options['awslogs-group'].Ref].Properties.RetentionInDays).toBe(30);
+  });
+
+  it('stage the image context without building it, holding every path the Dockerfile copies', () => {
+    const manifest = JSON.parse(readFileSync(join(synth.outdir, `${synth.stack.artifactId}.assets.json`), 'utf8'));
+    const images: Json[] = Object.values(manifest.dockerImages);
+    expect(images).toHaveLength(1);
+    expect(images[0]!.source).toMatchObject({ dockerFile: 'agent-container/Dockerfile', platform: 'linux/amd64' });
+    const context = join(synth.outdir, images[0]!.source.directory);
+    const dockerfile = readFileSync(join(REPO_ROOT, 'agent-container/Dockerfile'), 'utf8');
+    const copied = [...dockerfile.matchAll(/^COPY (?!--from)(.+) \S+$/gm)].flatMap((m) => m[1]!.trim().split(/\s+/));
+    expect(copied.length).toBeGreaterThan(0);
+    for (const path of copied) expect(existsSync(join(context, path)), `${path} (Dockerfile COPY) is in the image context`).toBe(true);
+    // Only what the image needs: a change to docs or tests does not rebuild it.
+    expect(existsSync(join(context, 'docs'))).toBe(false);
+    expect(existsSync(join(context, 'node_modules'))).toBe(false);
+    expect(AGENT_IMAGE_CONTEXT).toContain('agent-container');
+  });
+
+  it('have a task role that may use its workspaces and send metering reports, and has no DynamoDB rights at all', () => {
+    const td = taskDefinition();
+    const taskRole = td.TaskRoleArn['Fn::GetAtt'][0];
+    expect(taskRole).not.toBe(td.ExecutionRoleArn['Fn::GetAtt'][0]);
+    const statements = statementsOf(json, taskRole);
+    const actions = statements.flatMap((s) => s.actions);
+    expect(actions.filter((a) => a.startsWith('dynamodb:') || a === '*' || a.endsWith(':*'))).toEqual([]);
+    expect(json.Resources[taskRole].Properties.ManagedPolicyArns).toBeUndefined();
+
+    const bucketId = resourcesOf('AWS::S3::Bucket').find(([, b]) => b.Properties.VersioningConfiguration)![0];
+    const objects = statements.find((s) => s.actions.includes('s3:GetObject'))!;
+    expect(objects.actions.sort()).toEqual(['s3:GetObject', 's3:PutObject']);
+    expect(objects.resources).toEqual([{ 'Fn::Join': ['', [arnOf(bucketId), '/workspaces/*']] }]);
+    const list = statements.find((s) => s.actions.includes('s3:ListBucket'))!;
+    expect(list).toMatchObject({ resources: [arnOf(bucketId)], conditions: { StringLike: { 's3:prefix': ['workspaces/*'] } } });
+    expect(actions.filter((a) => a.startsWith('s3:')).sort()).toEqual(['s3:GetObject', 's3:ListBucket', 's3:PutObject']);
+
+    const queueId = resourcesOf('AWS::SQS::Queue').find(([, q]) => q.Properties.RedrivePolicy)![0];
+    expect(allowedOn(statements, arnOf(queueId)).has('sqs:SendMessage')).toBe(true);
+    expect(actions.filter((a) => a.startsWith('sqs:')).every((a) => ['sqs:SendMessage', 'sqs:GetQueueAttributes', 'sqs:GetQueueUrl'].includes(a))).toBe(true);
+  });
+
+  it('run in public subnets without NAT gateways, in a security group that admits nothing', () => {
+    expect(resourcesOf('AWS::EC2::NatGateway')).toEqual([]);
+    expect(resourcesOf('AWS::EC2::Subnet').every(([, s]) => s.Properties.MapPublicIpOnLaunch === true)).toBe(true);
+    const groups = resourcesOf('AWS::EC2::SecurityGroup');
+    expect(groups).toHaveLength(1);
+    expect(groups[0]![1].Properties.SecurityGroupIngress).toBeUndefined();
+    expect(resourcesOf('AWS::EC2::SecurityGroupIngress')).toEqual([]);
+  });
+});
+
+describe('outputs', () => {
+  it('tell the operator and the runner where everything is', () => {
+    const humanPage = API_ROUTES.some((r) => r.method === 'GET' && r.path === '/human') ? ['HumanPageUrl'] : [];
+    expect(Object.keys(json.Outputs).sort()).toEqual(
+      ['AgentClusterName', 'AgentSecurityGroupId', 'AgentSubnetIds', 'AgentTaskDefinitionArn', 'ApiUrl', 'MeteringQueueUrl', 'OperatorTokenSecretArn', 'WorkspaceBucketName', ...humanPage].sort(),
+    );
+  });
+
+  it('give the human page as the API URL plus /human', () => {
+    if (!API_ROUTES.some((r) => r.path === '/human')) return;
+    // ApiUrl ends with the stage's '/'; CDK folds the 'human' suffix into that last part.
+    const api: unknown[] = json.Outputs.ApiUrl.Value['Fn::Join'][1];
+    expect(api.at(-1)).toBe('/');
+    expect(json.Outputs.HumanPageUrl.Value['Fn::Join'][1]).toEqual([...api.slice(0, -1), '/human']);
+  });
+});
