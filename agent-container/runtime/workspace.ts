@@ -24,13 +24,13 @@ export async function saveState(workspace: string, state: Record<string, unknown
 }
 
 export class S3Workspace {
-  private readonly s3 = new S3Client({});
   private readonly prefix: string;
 
   constructor(
     private readonly bucket: string,
     agentId: string,
     private readonly dir: string,
+    private readonly s3: S3Client = new S3Client({}),
   ) {
     this.prefix = `workspaces/${agentId}/`;
   }
