@@ -4,6 +4,7 @@
  */
 import { cpus } from 'node:os';
 import { benchClearing } from './clearing.js';
+import { benchHttp } from './http.js';
 import { benchLedger } from './ledger.js';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
@@ -11,6 +12,7 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 const benchmarks: Record<string, () => Promise<void>> = {
   clearing: benchClearing,
   ledger: benchLedger,
+  http: benchHttp,
 };
 
 const wanted = process.argv.slice(2);

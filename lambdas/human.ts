@@ -12,6 +12,7 @@ import { z } from 'zod';
 import { DomainError, ForbiddenError, NotFoundError, UnauthorizedError, ValidationError } from '../economy/errors.js';
 import { defaultDeps, lazy, type Deps } from './deps.js';
 import { isOperatorToken } from './http/auth.js';
+import { statusOf } from './http/errors.js';
 import { asset } from './human/assets.js';
 import { loadDashboard } from './human/dashboard.js';
 import type { Html } from './human/html.js';
@@ -110,7 +111,7 @@ export function makeHandler(deps: Deps) {
       }
     } catch (err) {
       if (err instanceof DomainError) {
-        const status = { VALIDATION: 400, UNAUTHORIZED: 401, INSUFFICIENT_FUNDS: 402, FORBIDDEN: 403, NOT_FOUND: 404, CONFLICT: 409, RATE_LIMITED: 429 }[err.code];
+        const status = statusOf(err);
         return page(status, errorPage(status, err.message));
       }
       console.error('human page error', err);

@@ -17,11 +17,15 @@ const STATUS: Record<ErrorCode, number> = {
   RATE_LIMITED: 429,
 };
 
+/** The HTTP status of a domain error. */
+export function statusOf(err: DomainError): number {
+  return err instanceof IdempotencyMismatchError ? 422 : STATUS[err.code];
+}
+
 export function errorResponse(err: unknown): APIGatewayProxyStructuredResultV2 {
   if (err instanceof DomainError) {
     if (err instanceof LedgerIntegrityError) console.error('LEDGER INTEGRITY', err);
-    const status = err instanceof IdempotencyMismatchError ? 422 : STATUS[err.code];
-    return json(status, { error: { code: err.code, message: err.message } });
+    return json(statusOf(err), { error: { code: err.code, message: err.message } });
   }
   // middy's own HTTP errors (the JSON body parser's) are the caller's fault.
   const http = err as { statusCode?: number; expose?: boolean };

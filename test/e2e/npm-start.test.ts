@@ -105,6 +105,26 @@ async function npmStart(port: number): Promise<{ child: ChildProcess; output: ()
 }
 
 describe('npm start', () => {
+  it('refuses a port in use, saying what to do', async () => {
+    const { createServer } = await import('node:net');
+    const busy = createServer();
+    const port = await freePort();
+    await new Promise<void>((resolve) => busy.listen(port, '127.0.0.1', resolve));
+    try {
+      const child = spawn('npm', ['start'], { cwd: root, env: { ...process.env, PORT: String(port), SYNTROPISM_DATA_DIR: mkdtempSync(join(tmpdir(), 'syntropism-busy-')) }, stdio: ['ignore', 'pipe', 'pipe'] });
+      started.push(child);
+      let output = '';
+      child.stdout.on('data', (c: Buffer) => (output += c.toString()));
+      child.stderr.on('data', (c: Buffer) => (output += c.toString()));
+      const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+      expect(code).not.toBe(0);
+      expect(output).toContain(`port ${port} is already in use`);
+      expect(output).toContain('PORT=');
+    } finally {
+      busy.close();
+    }
+  });
+
   it('runs the whole economy, which a human can reward, and stops cleanly; a restart goes on', async () => {
     const port = await freePort();
     const url = `http://127.0.0.1:${port}`;
