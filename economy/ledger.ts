@@ -140,6 +140,31 @@ export function planOpenAccount(
   return { ...minted, opens: [req.accountId] };
 }
 
+/**
+ * A parent spawns a child: the fee is burned and the endowment moves to the child's new account,
+ * in one write.
+ */
+export function planSpawn(req: { parent: string; child: string; fee: Micros; endowment: Micros }, ctx: PlanContext): LedgerPlan {
+  assertAccountId(req.parent, 'parent');
+  assertAccountId(req.child, 'child');
+  assertMicros(req.fee, 'fee', 'non-negative');
+  assertMicros(req.endowment, 'endowment', 'non-negative');
+  const entries: JournalEntry[] = [];
+  if (req.fee > 0) entries.push(entry(ctx, 'burn', agentAccount(req.parent), BURN_ACCOUNT, req.fee, { reason: 'fee:spawn', ref: req.child }));
+  if (req.endowment > 0) {
+    entries.push(entry(ctx, 'transfer', agentAccount(req.parent), agentAccount(req.child), req.endowment, { reason: 'endowment', ref: req.child }));
+  }
+  return {
+    opens: [req.child],
+    changes: [
+      { target: agent(req.parent), available: -addMicros(req.fee, req.endowment), held: 0 },
+      { target: agent(req.child), available: req.endowment, held: 0 },
+      ...(req.fee > 0 ? [{ target: { kind: 'burned' } as const, available: req.fee, held: 0 }] : []),
+    ],
+    entries,
+  };
+}
+
 export function planTransfer(
   req: Movement & { from: string; to: string; amount: Micros },
   ctx: PlanContext,

@@ -14,6 +14,10 @@ export interface Agent {
   /** Ancestors, nearest first: [parent, grandparent, ...]. */
   lineage: string[];
   createdAt: number;
+  /** The last round in which it bid or won a lease (for dormancy). */
+  lastActiveRound: number;
+  diedRound?: number;
+  deathReason?: string;
 }
 
 export type BidState = 'pending' | 'won' | 'cancelled' | 'expired';

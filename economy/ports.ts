@@ -96,7 +96,13 @@ export interface LedgerStore {
 
 export interface AgentDirectory {
   /** A first agent, created by the operator: its account is funded by a grant (minted as a human act). */
-  createAgent(req: Idempotent & { agentId: string; credentialHash: string; endowment: Micros }): Promise<{ agentId: string; credentialHash: string }>;
+  createAgent(req: Idempotent & { agentId: string; credentialHash: string; endowment: Micros; round?: number }): Promise<{ agentId: string; credentialHash: string }>;
+  /** A child of a living agent: the fee burned and the endowment moved to it, in one transaction. */
+  spawnAgent(
+    req: Idempotent & { parentId: string; childId: string; credentialHash: string; endowment: Micros; fee: Micros; round: number },
+  ): Promise<{ agent: Agent; credentialHash: string }>;
+  /** Death: marked dead, its credential gone, its leftovers burned. Idempotent. */
+  bury(req: { agentId: string; round: number; reason: string }): Promise<{ burned: Micros }>;
   /** The agent a credential belongs to; undefined for an unknown or expired credential, or a dead agent. */
   agentIdForCredential(credentialHash: string, now: number): Promise<string | undefined>;
   /** Adds a credential for one run of an agent, valid until `expiresAt`. */
@@ -223,4 +229,17 @@ export interface PromptBook {
   /** Releases the bids of prompts past their expiry. */
   expirePrompts(now: number): Promise<number>;
   inbox(agentId: string, page?: { limit?: number; cursor?: string }): Promise<Page<InboxItem>>;
+}
+
+// -- society ---------------------------------------------------------------------------------------
+
+/** Agents' workspaces: where their code and files live between leases. */
+export interface WorkspaceStore {
+  /** The child's workspace: a copy of the parent's (without its state) overlaid with `files`. */
+  inherit(parentId: string, childId: string, files: Record<string, string>): Promise<void>;
+}
+
+export interface Messenger {
+  /** Burns the fee and puts the message in the recipient's inbox, in one transaction. */
+  send(req: Idempotent & { from: string; to: string; body: string; fee: Micros }): Promise<InboxItem>;
 }

@@ -11,14 +11,17 @@ import { clear } from './clearing.js';
 import type { Config } from './config.js';
 import { DomainError } from './errors.js';
 import { expiresAfter, heldByLeases, leaseWindow, storedOutcome, type Lease, type OracleState, type StoredOutcome } from './market.js';
-import type { BidBook, Clock, PromptBook, RoundLog } from './ports.js';
+import { fateOf } from './lifecycle.js';
+import type { AgentDirectory, BidBook, Clock, LedgerStore, PromptBook, RoundLog } from './ports.js';
 
 export interface RoundDeps {
   rounds: RoundLog;
   bids: BidBook;
   prompts: PromptBook;
+  agents: AgentDirectory;
+  ledger: LedgerStore;
   clock: Clock;
-  config: Pick<Config, 'roundSeconds' | 'bidExpiryRounds' | 'reserveBounds' | 'capacity' | 'initialReserve'>;
+  config: Pick<Config, 'roundSeconds' | 'bidExpiryRounds' | 'reserveBounds' | 'capacity' | 'initialReserve' | 'dormancyLimitRounds'>;
 }
 
 export type RoundReport =
@@ -32,6 +35,7 @@ export type RoundReport =
       voided: number;
       expired: number;
       expiredPrompts: number;
+      died: number;
       volume: number;
     };
 
@@ -70,9 +74,11 @@ export async function runRound(deps: RoundDeps, tick?: number): Promise<RoundRep
   const expired = await expireBids(deps, round);
   // Unanswered prompts past their time release their attention bids.
   const expiredPrompts = await deps.prompts.expirePrompts(deps.clock.now());
+  // Then who lives: the destitute and the long dormant die, their leftovers burned.
+  const died = await decideFates(deps, round);
   const reserve = Object.fromEntries(Object.entries(outcome.resources).map(([r, stats]) => [r, stats.nextReserve])) as OracleState['reserve'];
   await deps.rounds.finish({ round, reserve, now: deps.clock.now() });
-  return { ran: true, round, resumed, winners: outcome.winners.length, ...applied, expired, expiredPrompts, volume: outcome.volume };
+  return { ran: true, round, resumed, winners: outcome.winners.length, ...applied, expired, expiredPrompts, died, volume: outcome.volume };
 }
 
 /** Clears the round and stores its outcome; if another invocation stored one first, that one is returned. */
@@ -150,4 +156,29 @@ async function expireBids(deps: RoundDeps, round: number): Promise<number> {
     }
   }
   return expired;
+}
+
+/** Applies death and dormancy (economy/lifecycle.ts) to every living agent. */
+async function decideFates(deps: RoundDeps, round: number): Promise<number> {
+  const now = deps.clock.now();
+  const [agents, leases] = await Promise.all([deps.agents.listAgents(10_000), deps.bids.activeLeases(now)]);
+  // A lease yet to start counts too: its agent is about to run.
+  const leased = new Set(leases.map((l) => l.agentId));
+  let died = 0;
+  for (const agent of agents.filter((a) => a.status === 'alive')) {
+    const balance = await deps.ledger.getBalance(agent.agentId);
+    const fate = fateOf({
+      available: balance.available,
+      held: balance.held,
+      hasLease: leased.has(agent.agentId),
+      lastActiveRound: agent.lastActiveRound,
+      round,
+      dormancyLimitRounds: deps.config.dormancyLimitRounds,
+    });
+    if (fate.dies) {
+      await deps.agents.bury({ agentId: agent.agentId, round, reason: fate.reason });
+      died += 1;
+    }
+  }
+  return died;
 }

@@ -71,6 +71,13 @@ export class SyntropismStack extends Stack {
       ...logs,
     });
 
+    // Spawning copies the parent's workspace to the child's.
+    const spawn = this.api.functions.get('post-agents');
+    if (spawn) {
+      spawn.addEnvironment('WORKSPACE_BUCKET', this.workspaces.bucket.bucketName);
+      this.workspaces.grantWorkspaces(spawn);
+    }
+
     this.launcher = new AgentLauncher(this, 'Launcher', {
       oracle: this.oracle.function,
       agents: this.agents,

@@ -13,6 +13,7 @@ import { DynamoBucketStore } from '../adapters/dynamodb/buckets.js';
 import { DynamoBidBook } from '../adapters/dynamodb/bids.js';
 import { makeDocumentClient } from '../adapters/dynamodb/client.js';
 import { DynamoLedgerStore } from '../adapters/dynamodb/ledger.js';
+import { DynamoMessenger } from '../adapters/dynamodb/messages.js';
 import { DynamoPromptBook } from '../adapters/dynamodb/prompts.js';
 import { DynamoRoundLog } from '../adapters/dynamodb/rounds.js';
 import { DynamoUsageStore } from '../adapters/dynamodb/usage.js';
@@ -20,10 +21,11 @@ import { tablesFromEnv, type Tables } from '../adapters/dynamodb/tables.js';
 import { EcsRunner } from '../adapters/ecs/ecs-runner.js';
 import { llmProviderFromEnv } from '../adapters/llm/provider.js';
 import { operatorTokenSource } from '../adapters/secrets/operator-token.js';
+import { S3Workspaces } from '../adapters/workspace/s3.js';
 import { loadConfig, type Config } from '../economy/config.js';
 import type { LauncherDeps } from '../economy/launcher.js';
 import type { LlmProvider } from '../economy/llm.js';
-import { systemClock, type AgentDirectory, type BidBook, type BucketStore, type Clock, type LedgerStore, type PromptBook, type RoundLog, type Runner, type UsageStore } from '../economy/ports.js';
+import { systemClock, type AgentDirectory, type BidBook, type BucketStore, type Clock, type LedgerStore, type Messenger, type PromptBook, type RoundLog, type Runner, type UsageStore, type WorkspaceStore } from '../economy/ports.js';
 import { credentialHash, newCredential } from './http/auth.js';
 
 export interface Deps {
@@ -34,6 +36,9 @@ export interface Deps {
   usage: UsageStore;
   buckets: BucketStore;
   prompts: PromptBook;
+  messages: Messenger;
+  /** Agents' workspaces (for spawning); absent where no handler needs them. */
+  workspaces?: WorkspaceStore;
   llm: LlmProvider;
   /** Runs agents for their leases; absent where this deployment runs none (the API alone). */
   runner?: Runner;
@@ -50,6 +55,7 @@ export function dynamoDeps(options: {
   operatorToken: () => Promise<string>;
   llm: LlmProvider;
   runner?: Runner;
+  workspaces?: WorkspaceStore;
   clock?: Clock;
 }): Deps {
   const clock = options.clock ?? systemClock;
@@ -70,6 +76,8 @@ export function dynamoDeps(options: {
     usage: new DynamoUsageStore(options.client, options.tables),
     buckets: new DynamoBucketStore(options.client, options.tables),
     prompts: new DynamoPromptBook(options.client, options.tables, ledger, options.config.promptTtlSeconds),
+    messages: new DynamoMessenger(options.tables, ledger),
+    ...(options.workspaces ? { workspaces: options.workspaces } : {}),
     llm: options.llm,
     ...(options.runner ? { runner: options.runner } : {}),
     clock,
@@ -87,6 +95,7 @@ export function defaultDeps(env: Record<string, string | undefined> = process.en
     operatorToken: operatorTokenSource(env),
     llm: llmProviderFromEnv(env),
     ...(env.AGENT_CLUSTER ? { runner: ecsRunnerFromEnv(env) } : {}),
+    ...(env.WORKSPACE_BUCKET ? { workspaces: new S3Workspaces(env.WORKSPACE_BUCKET) } : {}),
   });
 }
 

@@ -18,6 +18,7 @@ export function makeHandler(deps: Deps) {
       agentId: deps.newId(),
       credentialHash: credentialHash(credential),
       endowment: body.endowment,
+      round: (await deps.rounds.state())?.lastRound ?? 0,
       idempotencyKey,
     });
     const fresh = created.credentialHash === credentialHash(credential);

@@ -14,9 +14,11 @@ import * as getMe from './get-me.js';
 import * as human from './human.js';
 import * as getInbox from './get-inbox.js';
 import * as postAdminAgents from './post-admin-agents.js';
+import * as postAgents from './post-agents.js';
 import * as postAdminPromptReward from './post-admin-prompt-reward.js';
 import * as postBids from './post-bids.js';
 import * as postLlm from './post-llm.js';
+import * as postMessages from './post-messages.js';
 import * as postPrompts from './post-prompts.js';
 import * as postTransfers from './post-transfers.js';
 
@@ -42,6 +44,8 @@ export const API_ROUTES: readonly ApiRoute[] = [
   { method: 'POST', path: '/llm', entry: 'post-llm', makeHandler: postLlm.makeHandler },
   { method: 'POST', path: '/prompts', entry: 'post-prompts', makeHandler: postPrompts.makeHandler },
   { method: 'GET', path: '/inbox', entry: 'get-inbox', makeHandler: getInbox.makeHandler },
+  { method: 'POST', path: '/agents', entry: 'post-agents', makeHandler: postAgents.makeHandler },
+  { method: 'POST', path: '/messages', entry: 'post-messages', makeHandler: postMessages.makeHandler },
   { method: 'POST', path: '/admin/agents', entry: 'post-admin-agents', makeHandler: postAdminAgents.makeHandler },
   { method: 'GET', path: '/admin/prompts', entry: 'get-admin-prompts', makeHandler: getAdminPrompts.makeHandler },
   { method: 'POST', path: '/admin/prompts/{id}/reward', entry: 'post-admin-prompt-reward', makeHandler: postAdminPromptReward.makeHandler },

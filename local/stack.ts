@@ -16,6 +16,7 @@ import { LocalRunner } from '../adapters/local-runner/local-runner.js';
 import { ensureTables, makeDocumentClient } from '../adapters/dynamodb/client.js';
 import { tableDefinitions, type Tables } from '../adapters/dynamodb/tables.js';
 import { llmProviderFromEnv } from '../adapters/llm/provider.js';
+import { LocalWorkspaces } from '../adapters/workspace/local.js';
 import { loadConfig } from '../economy/config.js';
 import { onRunExit } from '../economy/launcher.js';
 import { systemClock } from '../economy/ports.js';
@@ -180,7 +181,16 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       },
     });
     stoppers.push(() => runner.stopAll());
-    const deps = dynamoDeps({ client, tables: TABLES, config, operatorToken: () => Promise.resolve(token), llm: llmProviderFromEnv(env), runner, clock: systemClock });
+    const deps = dynamoDeps({
+      client,
+      tables: TABLES,
+      config,
+      operatorToken: () => Promise.resolve(token),
+      llm: llmProviderFromEnv(env),
+      runner,
+      workspaces: new LocalWorkspaces(join(options.dataDir, 'workspaces'), GENESIS_WORKSPACE),
+      clock: systemClock,
+    });
     wired.deps = deps;
 
     const gateway: Gateway = await startGateway(

@@ -7,7 +7,7 @@
  */
 import { GetCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
 import { createHash } from 'node:crypto';
-import { ConflictError, NotFoundError } from '../../economy/errors.js';
+import { ConflictError, ForbiddenError, NotFoundError } from '../../economy/errors.js';
 import { planCapture, planHold, planRelease } from '../../economy/ledger.js';
 import type { Bid, BidState, Lease } from '../../economy/market.js';
 import { assertMicros, type Micros } from '../../economy/money.js';
@@ -70,9 +70,23 @@ export class DynamoBidBook implements BidBook {
         },
         explain: () => new ConflictError(`bid ${bidId} already exists`),
       };
+      // Bidding is being active (dormancy counts from here), and only the living may.
+      const active: Write = {
+        item: {
+          Update: {
+            TableName: this.tables.records,
+            Key: { pk: `agent#${req.agentId}`, sk: 'profile' },
+            UpdateExpression: 'SET lastActiveRound = :round',
+            ConditionExpression: '#status = :alive',
+            ExpressionAttributeNames: { '#status': 'status' },
+            ExpressionAttributeValues: { ':round': bid.firstRound, ':alive': 'alive' },
+          },
+        },
+        explain: (current) => (current ? new ForbiddenError(`agent ${req.agentId} is dead`) : new NotFoundError('agent', req.agentId)),
+      };
       return {
         plan: planHold({ accountId: req.agentId, amount: req.amount, holdId: bidId, reason: 'bid', ref: bidId }, ctx),
-        writes: [write],
+        writes: [write, active],
         result: bid,
       };
     });

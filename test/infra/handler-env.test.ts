@@ -70,6 +70,8 @@ function required(fn: TemplateFunction): string[] {
   const names = [...(reads.get(fn.entry) ?? [])].filter((name) => !OPTIONAL.has(name) && (runner || !RUNNER_CONFIG.includes(name)));
   if (operatorEntries.has(fn.entry)) names.push('OPERATOR_TOKEN_SECRET_ARN');
   if (fn.entry === LLM_ENTRY) names.push('SYNTROPISM_LLM_PROVIDER', 'SYNTROPISM_LLM_MODEL');
+  // Spawning copies workspaces in S3.
+  if (fn.entry === 'post-agents') names.push('WORKSPACE_BUCKET');
   return names.sort();
 }
 

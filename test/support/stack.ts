@@ -3,6 +3,10 @@
  * the local gateway on a free loopback port, a clock the test moves, and the oracle handler.
  */
 import { randomUUID } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { LocalWorkspaces } from '../../adapters/workspace/local.js';
 import { ensureTables } from '../../adapters/dynamodb/client.js';
 import { tableDefinitions, type Tables } from '../../adapters/dynamodb/tables.js';
 import { llmProviderFromEnv } from '../../adapters/llm/provider.js';
@@ -38,6 +42,7 @@ export class RealClock extends TestClock {
 
 export interface TestStack {
   deps: Deps;
+  workspaces: LocalWorkspaces;
   tables: Tables;
   clock: TestClock;
   gateway: Gateway;
@@ -53,11 +58,13 @@ export async function startTestStack(env: Record<string, string> = {}, clock = n
   const tables = { ledger: `ledger-${suffix}`, journal: `journal-${suffix}`, records: `records-${suffix}` };
   await ensureTables(client, tableDefinitions(tables));
   const config: Config = loadConfig({ ROUND_SECONDS: '5', ...env }, 'local');
-  const deps = dynamoDeps({ client, tables, config, clock, operatorToken: () => Promise.resolve(OPERATOR_TOKEN), llm: llmProviderFromEnv(env) });
+  const workspaces = new LocalWorkspaces(mkdtempSync(join(tmpdir(), 'workspaces-')));
+  const deps = dynamoDeps({ client, tables, config, clock, operatorToken: () => Promise.resolve(OPERATOR_TOKEN), llm: llmProviderFromEnv(env), workspaces });
   const gateway = await startGateway(API_ROUTES.map((r) => ({ method: r.method, path: r.path, handler: r.makeHandler(deps) })));
   const oracle = makeOracle(deps);
   return {
     deps,
+    workspaces,
     tables,
     clock,
     gateway,
