@@ -16,6 +16,8 @@ export interface Agent {
   createdAt: number;
   /** The last round in which it bid or won a lease (for dormancy). */
   lastActiveRound: number;
+  /** Its strategy configuration, set by the owner of its config right; the runtime reads it at each lease. */
+  config?: Record<string, unknown>;
   diedRound?: number;
   deathReason?: string;
 }

@@ -2,6 +2,7 @@
  * The ports: what the economy needs from the outside world, as interfaces. Adapters implement
  * them (DynamoDB, SQS, ECS, local processes); the economy never imports an adapter or an SDK.
  */
+import type { Artifact, ArtifactKind } from './artifacts.js';
 import type { Prompt, Scores } from './attention.js';
 import type { Prices } from './clearing.js';
 import type { AuditReport, Balance, Hold, JournalEntry, MintReason, Movement } from './ledger.js';
@@ -242,4 +243,19 @@ export interface WorkspaceStore {
 export interface Messenger {
   /** Burns the fee and puts the message in the recipient's inbox, in one transaction. */
   send(req: Idempotent & { from: string; to: string; body: string; fee: Micros }): Promise<InboxItem>;
+}
+
+export interface ArtifactBook {
+  get(artifactId: string): Promise<Artifact>;
+  owned(ownerId: string): Promise<Artifact[]>;
+  create(req: Idempotent & { ownerId: string; kind: Exclude<ArtifactKind, 'debt'>; content?: string }): Promise<Artifact>;
+  list(req: Idempotent & { ownerId: string; artifactId: string; price: Micros; buyer?: string }): Promise<Artifact>;
+  unlist(req: Idempotent & { ownerId: string; artifactId: string }): Promise<Artifact>;
+  /** Credits to the owner, ownership to the buyer, listing closed: one transaction; of concurrent buyers one wins. */
+  purchase(req: Idempotent & { buyerId: string; artifactId: string }): Promise<Artifact>;
+  /** A transfer to the borrower and a debt owned by the lender: one transaction. */
+  lend(req: Idempotent & { lender: string; borrower: string; amount: Micros }): Promise<Artifact>;
+  /** The debtor pays the debt's current owner. */
+  repay(req: Idempotent & { debtor: string; artifactId: string; amount: Micros }): Promise<Artifact>;
+  setConfig(req: Idempotent & { callerId: string; agentId: string; config: Record<string, unknown> }): Promise<void>;
 }

@@ -20,7 +20,7 @@ import type { EconomyTables } from './tables.js';
 
 /** What the construct needs of a route: `lambdas/routes.ts`'s `ApiRoute` satisfies it. */
 export interface RouteDefinition {
-  method: 'GET' | 'POST' | 'DELETE';
+  method: 'GET' | 'POST' | 'PUT' | 'DELETE';
   path: string;
   entry: string;
 }

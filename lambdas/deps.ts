@@ -9,6 +9,7 @@ import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { ECSClient } from '@aws-sdk/client-ecs';
 import { KMSClient } from '@aws-sdk/client-kms';
 import { DynamoAgentDirectory } from '../adapters/dynamodb/agents.js';
+import { DynamoArtifacts } from '../adapters/dynamodb/artifacts.js';
 import { DynamoBucketStore } from '../adapters/dynamodb/buckets.js';
 import { DynamoBidBook } from '../adapters/dynamodb/bids.js';
 import { makeDocumentClient } from '../adapters/dynamodb/client.js';
@@ -25,7 +26,7 @@ import { S3Workspaces } from '../adapters/workspace/s3.js';
 import { loadConfig, type Config } from '../economy/config.js';
 import type { LauncherDeps } from '../economy/launcher.js';
 import type { LlmProvider } from '../economy/llm.js';
-import { systemClock, type AgentDirectory, type BidBook, type BucketStore, type Clock, type LedgerStore, type Messenger, type PromptBook, type RoundLog, type Runner, type UsageStore, type WorkspaceStore } from '../economy/ports.js';
+import { systemClock, type AgentDirectory, type ArtifactBook, type BidBook, type BucketStore, type Clock, type LedgerStore, type Messenger, type PromptBook, type RoundLog, type Runner, type UsageStore, type WorkspaceStore } from '../economy/ports.js';
 import { credentialHash, newCredential } from './http/auth.js';
 
 export interface Deps {
@@ -37,6 +38,7 @@ export interface Deps {
   buckets: BucketStore;
   prompts: PromptBook;
   messages: Messenger;
+  artifacts: ArtifactBook;
   /** Agents' workspaces (for spawning); absent where no handler needs them. */
   workspaces?: WorkspaceStore;
   llm: LlmProvider;
@@ -77,6 +79,7 @@ export function dynamoDeps(options: {
     buckets: new DynamoBucketStore(options.client, options.tables),
     prompts: new DynamoPromptBook(options.client, options.tables, ledger, options.config.promptTtlSeconds),
     messages: new DynamoMessenger(options.tables, ledger),
+    artifacts: new DynamoArtifacts(options.client, options.tables, ledger),
     ...(options.workspaces ? { workspaces: options.workspaces } : {}),
     llm: options.llm,
     ...(options.runner ? { runner: options.runner } : {}),

@@ -23,6 +23,7 @@ export function makeHandler(deps: Deps) {
       lease: currentLease(leases, now) ?? null,
       /** When the agent's run ends: its lease, or the last renewal that follows it without a gap. */
       runsUntil: runEndsAt(leases, now) ?? null,
+      config: agent.config ?? null,
     };
   });
 }

@@ -4,6 +4,15 @@
  */
 import type { Deps } from './deps.js';
 import type { ApiHandler } from './http/route.js';
+import * as deleteArtifactListing from './delete-artifact-listing.js';
+import * as getArtifact from './get-artifact.js';
+import * as getArtifacts from './get-artifacts.js';
+import * as postArtifactListing from './post-artifact-listing.js';
+import * as postArtifactPurchase from './post-artifact-purchase.js';
+import * as postArtifactRepay from './post-artifact-repay.js';
+import * as postArtifacts from './post-artifacts.js';
+import * as postLoans from './post-loans.js';
+import * as putAgentConfig from './put-agent-config.js';
 import * as deleteBid from './delete-bid.js';
 import * as getAdminAudit from './get-admin-audit.js';
 import * as getAdminPrompts from './get-admin-prompts.js';
@@ -23,7 +32,7 @@ import * as postPrompts from './post-prompts.js';
 import * as postTransfers from './post-transfers.js';
 
 export interface ApiRoute {
-  method: 'GET' | 'POST' | 'DELETE';
+  method: 'GET' | 'POST' | 'PUT' | 'DELETE';
   /** API Gateway's path syntax: `{name}` is a path parameter. */
   path: string;
   /** The Lambda entry point: `lambdas/<entry>.ts` (several routes may share one). */
@@ -46,6 +55,15 @@ export const API_ROUTES: readonly ApiRoute[] = [
   { method: 'GET', path: '/inbox', entry: 'get-inbox', makeHandler: getInbox.makeHandler },
   { method: 'POST', path: '/agents', entry: 'post-agents', makeHandler: postAgents.makeHandler },
   { method: 'POST', path: '/messages', entry: 'post-messages', makeHandler: postMessages.makeHandler },
+  { method: 'PUT', path: '/agents/{id}/config', entry: 'put-agent-config', makeHandler: putAgentConfig.makeHandler },
+  { method: 'POST', path: '/artifacts', entry: 'post-artifacts', makeHandler: postArtifacts.makeHandler },
+  { method: 'GET', path: '/artifacts', entry: 'get-artifacts', makeHandler: getArtifacts.makeHandler },
+  { method: 'GET', path: '/artifacts/{id}', entry: 'get-artifact', makeHandler: getArtifact.makeHandler },
+  { method: 'POST', path: '/artifacts/{id}/listing', entry: 'post-artifact-listing', makeHandler: postArtifactListing.makeHandler },
+  { method: 'DELETE', path: '/artifacts/{id}/listing', entry: 'delete-artifact-listing', makeHandler: deleteArtifactListing.makeHandler },
+  { method: 'POST', path: '/artifacts/{id}/purchase', entry: 'post-artifact-purchase', makeHandler: postArtifactPurchase.makeHandler },
+  { method: 'POST', path: '/artifacts/{id}/repay', entry: 'post-artifact-repay', makeHandler: postArtifactRepay.makeHandler },
+  { method: 'POST', path: '/loans', entry: 'post-loans', makeHandler: postLoans.makeHandler },
   { method: 'POST', path: '/admin/agents', entry: 'post-admin-agents', makeHandler: postAdminAgents.makeHandler },
   { method: 'GET', path: '/admin/prompts', entry: 'get-admin-prompts', makeHandler: getAdminPrompts.makeHandler },
   { method: 'POST', path: '/admin/prompts/{id}/reward', entry: 'post-admin-prompt-reward', makeHandler: postAdminPromptReward.makeHandler },

@@ -9,12 +9,19 @@ import { join } from 'node:path';
 const CREDIT = 1_000_000; // µcr
 const PICO_PER_MICRO = 1_000_000;
 
-async function loadStrategy(ctx) {
+async function readJson(path) {
   try {
-    return JSON.parse(await readFile(join(ctx.workspace, 'strategy.json'), 'utf8'));
+    return JSON.parse(await readFile(path, 'utf8'));
   } catch {
-    return JSON.parse(await readFile(new URL('./strategy.json', import.meta.url), 'utf8'));
+    return {};
   }
+}
+
+/** strategy.json, overridden by config.json (set by whoever owns this agent's config right). */
+async function loadStrategy(ctx) {
+  const strategy = await readJson(join(ctx.workspace, 'strategy.json'));
+  const base = Object.keys(strategy).length ? strategy : await readJson(new URL('./strategy.json', import.meta.url));
+  return { ...base, ...(await readJson(join(ctx.workspace, 'config.json'))) };
 }
 
 /** The reserve of a bundle at the market's reserve prices (pico-credits per unit), in µcr. */

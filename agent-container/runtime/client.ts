@@ -27,6 +27,8 @@ export interface Me {
   lineage: string[];
   lease: Lease | null;
   runsUntil: number | null;
+  /** The strategy configuration set by the owner of this agent's config right. */
+  config: Record<string, unknown> | null;
 }
 
 export interface MarketResource {

@@ -6,6 +6,7 @@
  */
 import { DecryptCommand, KMSClient } from '@aws-sdk/client-kms';
 import { randomUUID } from 'node:crypto';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { z } from 'zod';
@@ -66,6 +67,14 @@ async function main(): Promise<void> {
     leaseId: () => lease.leaseId,
     llmTokensUsed: () => api.llmTokensUsed,
   });
+
+  // The configuration the owner of this agent's config right set: read at each lease, as config.json.
+  try {
+    const me = await api.me();
+    if (me.config) await writeFile(join(workspace, 'config.json'), JSON.stringify(me.config, null, 2));
+  } catch (err) {
+    log('could not read the configuration:', err instanceof Error ? err.message : err);
+  }
 
   const state = await loadState(workspace);
   const module = (await import(pathToFileURL(join(workspace, 'agent.mjs')).href)) as { step?: Step };

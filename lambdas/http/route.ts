@@ -4,7 +4,7 @@
  * own few lines run. Routes stay thin: parse → call the economy → respond.
  */
 import { randomUUID } from 'node:crypto';
-import middy from '@middy/core';
+import middy, { type MiddlewareObj } from '@middy/core';
 import httpJsonBodyParser from '@middy/http-json-body-parser';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import type { z } from 'zod';
@@ -48,14 +48,22 @@ export function route<B extends z.ZodType | undefined = undefined, Q extends z.Z
   spec: RouteSpec<B, Q>,
   fn: (input: RouteInput<Infer<B>, Infer<Q>>) => Promise<unknown>,
 ): ApiHandler {
-  const handler = middy<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2>().use(jsonErrors());
+  // Who is calling is settled first: a caller without a valid credential gets 401 whatever it sent.
+  const principals = new WeakMap<APIGatewayProxyEventV2, Principal>();
+  const authenticate: MiddlewareObj<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2> = {
+    before: async ({ event }) => {
+      const principal =
+        spec.auth === 'agent' ? await authenticateAgent(event.headers, deps.agents, deps.clock.now()) : await authenticateOperator(event.headers, deps.operatorToken);
+      principals.set(event, principal);
+    },
+  };
+  const handler = middy<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2>().use(jsonErrors()).use(authenticate);
   // Any Content-Type is read as JSON (agents need not remember the header); the option exists
   // at runtime but is missing from the package's type declarations.
   if (spec.body) handler.use(httpJsonBodyParser({ disableContentTypeCheck: true } as Parameters<typeof httpJsonBodyParser>[0]));
-  return handler.handler(async (event) => {
+  return handler.handler(async (event: APIGatewayProxyEventV2) => {
     const headers = event.headers;
-    const principal =
-      spec.auth === 'agent' ? await authenticateAgent(headers, deps.agents, deps.clock.now()) : await authenticateOperator(headers, deps.operatorToken);
+    const principal = principals.get(event)!;
     const body = spec.body ? parse(spec.body, event.body, 'body') : undefined;
     const query = spec.query ? parse(spec.query, event.queryStringParameters ?? {}, 'query') : undefined;
     const input: RouteInput<Infer<B>, Infer<Q>> = {
