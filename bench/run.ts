@@ -3,16 +3,20 @@
  * are recorded in docs/BENCHMARKS.md). Name benchmarks to run only some: `npm run bench -- ledger`.
  */
 import { cpus } from 'node:os';
+import { benchAllocation } from './allocation.js';
 import { benchClearing } from './clearing.js';
 import { benchHttp } from './http.js';
+import { benchLambdas } from './lambdas.js';
 import { benchLedger } from './ledger.js';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
 const benchmarks: Record<string, () => Promise<void>> = {
   clearing: benchClearing,
+  allocation: benchAllocation,
   ledger: benchLedger,
   http: benchHttp,
+  lambdas: benchLambdas,
 };
 
 const wanted = process.argv.slice(2);

@@ -146,16 +146,16 @@ async function applyOutcome(deps: RoundDeps, round: number, outcome: StoredOutco
 /** Releases the holds of pending bids whose last round this was. */
 async function expireBids(deps: RoundDeps, round: number): Promise<number> {
   const due = (await deps.bids.pendingBids(round)).filter((b) => expiresAfter(b, round, deps.config.bidExpiryRounds));
-  let expired = 0;
-  for (const bid of due) {
+  const results = await inBatches(due, async (bid) => {
     try {
       await deps.bids.expireBid({ idempotencyKey: `round-${round}-expire-${bid.bidId}`, round, bidId: bid.bidId, agentId: bid.agentId });
-      expired += 1;
+      return true;
     } catch (err) {
       if (!(err instanceof DomainError && err.code === 'CONFLICT')) throw err;
+      return false; // cancelled meanwhile
     }
-  }
-  return expired;
+  });
+  return results.filter(Boolean).length;
 }
 
 /** Applies death and dormancy (economy/lifecycle.ts) to every living agent. */
@@ -164,21 +164,29 @@ async function decideFates(deps: RoundDeps, round: number): Promise<number> {
   const [agents, leases] = await Promise.all([deps.agents.listAgents(10_000), deps.bids.activeLeases(now)]);
   // A lease yet to start counts too: its agent is about to run.
   const leased = new Set(leases.map((l) => l.agentId));
-  let died = 0;
-  for (const agent of agents.filter((a) => a.status === 'alive')) {
-    const balance = await deps.ledger.getBalance(agent.agentId);
-    const fate = fateOf({
-      available: balance.available,
-      held: balance.held,
-      hasLease: leased.has(agent.agentId),
-      lastActiveRound: agent.lastActiveRound,
-      round,
-      dormancyLimitRounds: deps.config.dormancyLimitRounds,
-    });
-    if (fate.dies) {
+  const deaths = await inBatches(
+    agents.filter((a) => a.status === 'alive'),
+    async (agent) => {
+      const balance = await deps.ledger.getBalance(agent.agentId);
+      const fate = fateOf({
+        available: balance.available,
+        held: balance.held,
+        hasLease: leased.has(agent.agentId),
+        lastActiveRound: agent.lastActiveRound,
+        round,
+        dormancyLimitRounds: deps.config.dormancyLimitRounds,
+      });
+      if (!fate.dies) return false;
       await deps.agents.bury({ agentId: agent.agentId, round, reason: fate.reason });
-      died += 1;
-    }
-  }
-  return died;
+      return true;
+    },
+  );
+  return deaths.filter(Boolean).length;
+}
+
+/** Independent steps, a batch at a time: parallel enough to be quick, bounded so as not to flood the tables. */
+async function inBatches<T, R>(items: readonly T[], step: (item: T) => Promise<R>, size = 16): Promise<R[]> {
+  const results: R[] = [];
+  for (let i = 0; i < items.length; i += size) results.push(...(await Promise.all(items.slice(i, i + size).map(step))));
+  return results;
 }

@@ -73,6 +73,7 @@ export function idempotencyWrite(record: IdempotencyRecord): Write {
       },
     },
     explain: () => new KeyAlreadyUsed(`idempotency key ${record.key} already used`),
+    precedence: 2,
   };
 }
 

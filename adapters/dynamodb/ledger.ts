@@ -244,6 +244,7 @@ export class DynamoLedgerStore implements LedgerStore {
           },
         },
         explain: () => new LedgerIntegrityError(`the ${target.kind} total would overflow`),
+        precedence: 0,
       };
     }
     const { accountId } = target;
@@ -281,6 +282,7 @@ export class DynamoLedgerStore implements LedgerStore {
         }
         return new ValidationError(`the balance of account ${accountId} would overflow`, { accountId });
       },
+      precedence: 0,
     };
   }
 

@@ -17,6 +17,12 @@ export interface Write {
    * when the condition was checked (undefined if it did not exist).
    */
   explain: (current: Record<string, unknown> | undefined) => Error;
+  /**
+   * When several conditions fail at once, the explanation of the highest precedence wins: the
+   * state of the thing (a hold already closed, a key already used) says more than a balance that
+   * failed only because of it. Balances 0, records 1 (the default), idempotency records 2.
+   */
+  precedence?: number;
 }
 
 export interface RetryPolicy {
@@ -49,8 +55,11 @@ export async function transactWrite(
       if (!reasons) {
         if (!isRetryableError(err) || attempt >= retry.attempts) throw err;
       } else {
-        const failed = reasons.findIndex((r) => r.Code === 'ConditionalCheckFailed');
-        if (failed >= 0) throw writes[failed]!.explain(await currentItem(client, writes[failed]!.item, reasons[failed]!));
+        const failed = reasons
+          .map((r, index) => ({ r, index }))
+          .filter(({ r }) => r.Code === 'ConditionalCheckFailed')
+          .sort((a, b) => (writes[b.index]!.precedence ?? 1) - (writes[a.index]!.precedence ?? 1))[0]?.index;
+        if (failed !== undefined) throw writes[failed]!.explain(await currentItem(client, writes[failed]!.item, reasons[failed]!));
         if (!reasons.some((r) => r.Code && RETRYABLE.has(r.Code))) throw err;
         if (attempt >= retry.attempts) {
           throw new ConflictError('the ledger is busy with concurrent writes to the same accounts; try again', {

@@ -5,6 +5,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { bundleReserve, clear, nextReserve, type PendingBid, type Prices, type RoundInput } from '../../economy/clearing.js';
+import { exactOptimum } from '../../economy/exact-optimum.js';
 import { addQuantities, bundleQuantities, fits, zeroQuantities, type Bundle, type Quantities } from '../../economy/resources.js';
 
 const BOUNDS = { min: 1_000_000, max: 1_000_000_000_000_000 };
@@ -253,7 +254,7 @@ describe('welfare against the exact optimum', () => {
     fc.assert(
       fc.property(roundArb(12), (input) => {
         const eligible = input.bids.filter((b) => b.amount >= bundleReserve(b.bundle, input.reserve));
-        const optimum = bruteForceOptimum(eligible, supplyOf(input));
+        const optimum = exactOptimum(eligible, supplyOf(input));
         const greedy = clear(input).winners.reduce((s, w) => s + w.amount, 0);
         expect(greedy).toBeLessThanOrEqual(optimum);
         if (optimum > 0) ratios.push(greedy / optimum);
@@ -270,20 +271,3 @@ describe('welfare against the exact optimum', () => {
     expect(mean).toBeGreaterThan(0.5);
   });
 });
-
-function bruteForceOptimum(bids: readonly PendingBid[], supply: Quantities): number {
-  let best = 0;
-  const needs = bids.map((b) => bundleQuantities(b.bundle));
-  const search = (i: number, left: Quantities, value: number) => {
-    if (i === bids.length) {
-      best = Math.max(best, value);
-      return;
-    }
-    if (fits(needs[i]!, left)) {
-      search(i + 1, { vcpu: left.vcpu - needs[i]!.vcpu, memoryMiB: left.memoryMiB - needs[i]!.memoryMiB, tokens: left.tokens - needs[i]!.tokens, attention: left.attention - needs[i]!.attention }, value + bids[i]!.amount);
-    }
-    search(i + 1, left, value);
-  };
-  search(0, supply, 0);
-  return best;
-}
