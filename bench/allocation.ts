@@ -7,16 +7,7 @@
 import { bundleReserve, clear, type PendingBid, type RoundInput } from '../economy/clearing.js';
 import { exactOptimum } from '../economy/exact-optimum.js';
 import { bundleQuantities, fits, FARGATE_SIZES, type Quantities } from '../economy/resources.js';
-
-function random(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { seededRandom } from './stats.js';
 
 function smallRound(rnd: () => number): RoundInput {
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)]!;
@@ -57,7 +48,7 @@ function payAsBid(input: RoundInput): { welfare: number; paid: number } {
 }
 
 export function benchAllocation(): Promise<void> {
-  const rnd = random(2026);
+  const rnd = seededRandom(2026);
   const ours: number[] = [];
   const simple: number[] = [];
   let oursPaid = 0;

@@ -5,20 +5,10 @@
  */
 import { clear, type PendingBid, type RoundInput } from '../economy/clearing.js';
 import { FARGATE_SIZES } from '../economy/resources.js';
-
-/** A small deterministic generator (mulberry32), so every run clears the same rounds. */
-function random(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { seededRandom } from './stats.js';
 
 export function randomRound(count: number, seed = 1): RoundInput {
-  const rnd = random(seed);
+  const rnd = seededRandom(seed);
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)]!;
   const sizes = FARGATE_SIZES.slice(0, 3);
   const bids: PendingBid[] = Array.from({ length: count }, (_, i) => {

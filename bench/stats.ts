@@ -36,3 +36,14 @@ export async function measure(total: number, concurrency: number, task: (i: numb
 export function formatSummary(name: string, s: LatencySummary): string {
   return `${name.padEnd(44)} ${s.count.toString().padStart(6)} ops  ${s.perSecond.toFixed(0).padStart(6)} ops/s  p50 ${s.p50.toFixed(1).padStart(6)} ms  p99 ${s.p99.toFixed(1).padStart(6)} ms`;
 }
+
+/** A small deterministic generator (mulberry32), so that every run measures the same rounds. */
+export function seededRandom(seed: number): () => number {
+  let a = seed;
+  return () => {
+    a = (a + 0x6d2b79f5) | 0;
+    let t = Math.imul(a ^ (a >>> 15), 1 | a);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}

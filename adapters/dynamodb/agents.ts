@@ -18,6 +18,22 @@ import type { Write } from './transact.js';
 const AGENTS_INDEX_KEY = 'agents';
 
 export const agentKey = (agentId: string) => ({ pk: `agent#${agentId}`, sk: 'profile' });
+
+/** A transaction item that holds only while the agent is alive (404 if there is no such agent, 403 if dead). */
+export function aliveCheck(tables: Tables, agentId: string): Write {
+  return {
+    item: {
+      ConditionCheck: {
+        TableName: tables.records,
+        Key: agentKey(agentId),
+        ConditionExpression: '#status = :alive',
+        ExpressionAttributeNames: { '#status': 'status' },
+        ExpressionAttributeValues: { ':alive': 'alive' },
+      },
+    },
+    explain: (current) => (current ? new ForbiddenError(`agent ${agentId} is dead`) : new NotFoundError('agent', agentId)),
+  };
+}
 const credentialKey = (hash: string) => ({ pk: `cred#${hash}`, sk: 'cred' });
 
 export class DynamoAgentDirectory implements AgentDirectory {
@@ -55,21 +71,9 @@ export class DynamoAgentDirectory implements AgentDirectory {
         createdAt: ctx.now,
         lastActiveRound: req.round,
       };
-      const parentAlive: Write = {
-        item: {
-          ConditionCheck: {
-            TableName: this.tables.records,
-            Key: agentKey(parent.agentId),
-            ConditionExpression: '#status = :alive',
-            ExpressionAttributeNames: { '#status': 'status' },
-            ExpressionAttributeValues: { ':alive': 'alive' },
-          },
-        },
-        explain: () => new ForbiddenError(`agent ${parent.agentId} is dead`),
-      };
       return {
         plan: planSpawn({ parent: parent.agentId, child: child.agentId, fee: req.fee, endowment: req.endowment }, ctx),
-        writes: [parentAlive, ...this.birthWrites(child, req.credentialHash, ctx.now)],
+        writes: [aliveCheck(this.tables, parent.agentId), ...this.birthWrites(child, req.credentialHash, ctx.now)],
         result: { agent: child, credentialHash: req.credentialHash },
       };
     });

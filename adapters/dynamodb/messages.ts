@@ -1,10 +1,10 @@
 /** Messages between agents: the fee burned and the item put in the recipient's inbox, in one transaction. */
-import { ForbiddenError, NotFoundError, ValidationError } from '../../economy/errors.js';
+import { ValidationError } from '../../economy/errors.js';
 import { planBurn } from '../../economy/ledger.js';
 import type { Micros } from '../../economy/money.js';
 import type { Idempotent, InboxItem, Messenger } from '../../economy/ports.js';
 import { assertMessageBody } from '../../economy/society.js';
-import { agentKey } from './agents.js';
+import { aliveCheck } from './agents.js';
 import type { DynamoLedgerStore } from './ledger.js';
 import type { Tables } from './tables.js';
 import type { Write } from './transact.js';
@@ -21,25 +21,13 @@ export class DynamoMessenger implements Messenger {
       assertMessageBody(req.body);
       if (req.to === req.from) throw new ValidationError('an agent cannot message itself', { field: 'to' });
       const item: InboxItem = { itemId: ctx.newId(), kind: 'message', from: req.from, body: req.body, at: ctx.now };
-      const recipientAlive: Write = {
-        item: {
-          ConditionCheck: {
-            TableName: this.tables.records,
-            Key: agentKey(req.to),
-            ConditionExpression: '#status = :alive',
-            ExpressionAttributeNames: { '#status': 'status' },
-            ExpressionAttributeValues: { ':alive': 'alive' },
-          },
-        },
-        explain: (current) => (current ? new ForbiddenError(`agent ${req.to} is dead`) : new NotFoundError('agent', req.to)),
-      };
       const put: Write = {
         item: { Put: { TableName: this.tables.records, Item: { pk: `agent#${req.to}`, sk: `inbox#${item.itemId}`, t: 'inbox', ...item }, ConditionExpression: 'attribute_not_exists(pk)' } },
         explain: () => new ValidationError('inbox item exists'),
       };
       return {
         ...(req.fee > 0 ? { plan: planBurn({ from: req.from, amount: req.fee, reason: 'fee:message', ref: item.itemId }, ctx) } : {}),
-        writes: [recipientAlive, put],
+        writes: [aliveCheck(this.tables, req.to), put],
         result: item,
       };
     });
