@@ -40,7 +40,7 @@ describe('DynamoDB Local restarted mid-run', () => {
     }));
     const stopping = (async () => {
       await new Promise((resolve) => setTimeout(resolve, 300));
-      await dynamodb!.stop();
+      await dynamodb.stop();
     })();
     const first = await Promise.allSettled(requests.map((r) => ledger.transfer(r)));
     await stopping;
