@@ -4,14 +4,15 @@
  *   cred#<sha256> / cred   { agentId }    only the credential's hash is ever stored
  * A dead agent's credential item is deleted, so a credential lookup is one read.
  */
-import { GetCommand, PutCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { ConflictError, ForbiddenError, NotFoundError } from '../../economy/errors.js';
 import { planBurn, planOpenAccount, planSpawn } from '../../economy/ledger.js';
 import type { Agent } from '../../economy/market.js';
 import type { Micros } from '../../economy/money.js';
 import type { AgentDirectory, Idempotent } from '../../economy/ports.js';
 import type { DynamoLedgerStore } from './ledger.js';
-import { RECORDS_INDEX, sortable, TTL_ATTRIBUTE, type Tables } from './tables.js';
+import { queryIndex, recordOf } from './records.js';
+import { sortable, TTL_ATTRIBUTE, type Tables } from './tables.js';
 import type { Write } from './transact.js';
 
 /** Every agent is listed in the index under one key, by creation time (agents are created at human scale). */
@@ -157,16 +158,7 @@ export class DynamoAgentDirectory implements AgentDirectory {
   }
 
   async listAgents(limit: number): Promise<Agent[]> {
-    const { Items = [] } = await this.client.send(
-      new QueryCommand({
-        TableName: this.tables.records,
-        IndexName: RECORDS_INDEX,
-        KeyConditionExpression: 'gsi1pk = :pk',
-        ExpressionAttributeValues: { ':pk': AGENTS_INDEX_KEY },
-        Limit: limit,
-      }),
-    );
-    return Items.map(toAgent);
+    return (await queryIndex(this.client, this.tables, AGENTS_INDEX_KEY, limit)).map(toAgent);
   }
 
   async getAgent(agentId: string): Promise<Agent & { credentialHash?: string }> {
@@ -176,7 +168,4 @@ export class DynamoAgentDirectory implements AgentDirectory {
   }
 }
 
-function toAgent(item: Record<string, unknown>): Agent & { credentialHash?: string } {
-  const { pk: _pk, sk: _sk, t: _t, gsi1pk: _g1, gsi1sk: _g2, ...agent } = item;
-  return agent as unknown as Agent & { credentialHash?: string };
-}
+const toAgent = (item: Record<string, unknown>) => recordOf(item) as unknown as Agent & { credentialHash?: string };

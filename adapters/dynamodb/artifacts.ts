@@ -5,7 +5,7 @@
  * closes the listing in one transaction, and so does a loan (the transfer and the debt) and a
  * repayment (to the debt's owner at that moment).
  */
-import { GetCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { assertContent, configRightId, MAX_CONFIG_BYTES, type Artifact, type ArtifactKind } from '../../economy/artifacts.js';
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../../economy/errors.js';
 import { planTransfer } from '../../economy/ledger.js';
@@ -13,7 +13,8 @@ import { assertMicros, type Micros } from '../../economy/money.js';
 import type { ArtifactBook, Idempotent } from '../../economy/ports.js';
 import { agentKey } from './agents.js';
 import type { DynamoLedgerStore } from './ledger.js';
-import { RECORDS_INDEX, sortable, type Tables } from './tables.js';
+import { queryIndex, recordOf } from './records.js';
+import { sortable, type Tables } from './tables.js';
 import type { Write } from './transact.js';
 
 const artifactKey = (id: string) => ({ pk: `artifact#${id}`, sk: 'artifact' });
@@ -29,23 +30,11 @@ export class DynamoArtifacts implements ArtifactBook {
   async get(artifactId: string): Promise<Artifact> {
     const { Item } = await this.client.send(new GetCommand({ TableName: this.tables.records, Key: artifactKey(artifactId), ConsistentRead: true }));
     if (!Item) throw new NotFoundError('artifact', artifactId);
-    const { pk: _pk, sk: _sk, t: _t, gsi1pk: _g1, gsi1sk: _g2, ...artifact } = Item;
-    return artifact as unknown as Artifact;
+    return recordOf(Item) as unknown as Artifact;
   }
 
   async owned(ownerId: string): Promise<Artifact[]> {
-    const { Items = [] } = await this.client.send(
-      new QueryCommand({
-        TableName: this.tables.records,
-        IndexName: RECORDS_INDEX,
-        KeyConditionExpression: 'gsi1pk = :pk',
-        ExpressionAttributeValues: { ':pk': `artifacts#${ownerId}` },
-      }),
-    );
-    return Items.map((i) => {
-      const { pk: _pk, sk: _sk, t: _t, gsi1pk: _g1, gsi1sk: _g2, ...artifact } = i;
-      return artifact as unknown as Artifact;
-    });
+    return (await queryIndex(this.client, this.tables, `artifacts#${ownerId}`)) as unknown as Artifact[];
   }
 
   /** Data or code with its content, or the caller's own config right (one per agent). */

@@ -5,7 +5,7 @@
  *   agent#<id> / lease#<leaseId>  a lease; in the index as lease#<shard>, sorted by end time
  * Every change that moves money goes through the ledger's `commit`, in the same transaction.
  */
-import { GetCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { createHash } from 'node:crypto';
 import { ConflictError, ForbiddenError, NotFoundError } from '../../economy/errors.js';
 import { planCapture, planHold, planRelease } from '../../economy/ledger.js';
@@ -15,6 +15,7 @@ import type { BidBook, Idempotent, Page } from '../../economy/ports.js';
 import { assertBundle, type Bundle } from '../../economy/resources.js';
 import { assertLimit, decodeCursor, encodeCursor } from './cursor.js';
 import type { DynamoLedgerStore } from './ledger.js';
+import { queryAll, recordOf } from './records.js';
 import { DynamoRoundLog } from './rounds.js';
 import { INDEX_SHARDS, RECORDS_INDEX, sortable, type Tables } from './tables.js';
 import type { Write } from './transact.js';
@@ -219,7 +220,7 @@ export class DynamoBidBook implements BidBook {
   async pendingBids(round: number): Promise<Bid[]> {
     const shards = await Promise.all(
       Array.from({ length: INDEX_SHARDS }, (_, shard) =>
-        this.queryAll({
+        queryAll(this.client, {
           TableName: this.tables.records,
           IndexName: RECORDS_INDEX,
           KeyConditionExpression: 'gsi1pk = :pk',
@@ -234,7 +235,7 @@ export class DynamoBidBook implements BidBook {
   async activeLeases(now: number): Promise<Lease[]> {
     const shards = await Promise.all(
       Array.from({ length: INDEX_SHARDS }, (_, shard) =>
-        this.queryAll({
+        queryAll(this.client, {
           TableName: this.tables.records,
           IndexName: RECORDS_INDEX,
           KeyConditionExpression: 'gsi1pk = :pk AND gsi1sk > :now',
@@ -246,7 +247,7 @@ export class DynamoBidBook implements BidBook {
   }
 
   async agentLeases(agentId: string, now: number): Promise<Lease[]> {
-    const items = await this.queryAll({
+    const items = await queryAll(this.client, {
       TableName: this.tables.records,
       KeyConditionExpression: 'pk = :pk AND begins_with(sk, :lease)',
       FilterExpression: 'endsAt > :now AND (attribute_not_exists(closedAt) OR closedAt > :now)',
@@ -255,23 +256,7 @@ export class DynamoBidBook implements BidBook {
     });
     return items.map((i) => toLease(i));
   }
-
-  private async queryAll(input: QueryCommandInput): Promise<Record<string, unknown>[]> {
-    const items: Record<string, unknown>[] = [];
-    let start: Record<string, unknown> | undefined;
-    do {
-      const page = await this.client.send(new QueryCommand({ ...input, ...(start ? { ExclusiveStartKey: start } : {}) }));
-      items.push(...(page.Items ?? []));
-      start = page.LastEvaluatedKey;
-    } while (start);
-    return items;
-  }
 }
 
-/** The record without its storage keys. */
-function strip(item: Record<string, unknown>): Record<string, unknown> {
-  const { pk: _pk, sk: _sk, t: _t, gsi1pk: _g1, gsi1sk: _g2, ...record } = item;
-  return record;
-}
-const toBid = (item: Record<string, unknown>) => strip(item) as unknown as Bid;
-const toLease = (item: Record<string, unknown>) => strip(item) as unknown as Lease;
+const toBid = (item: Record<string, unknown>) => recordOf(item) as unknown as Bid;
+const toLease = (item: Record<string, unknown>) => recordOf(item) as unknown as Lease;

@@ -15,7 +15,8 @@ import { assertMicros, type Micros } from '../../economy/money.js';
 import type { Idempotent, InboxItem, Page, PromptBook } from '../../economy/ports.js';
 import { assertLimit, decodeCursor, encodeCursor } from './cursor.js';
 import type { DynamoLedgerStore } from './ledger.js';
-import { RECORDS_INDEX, sortable, type Tables } from './tables.js';
+import { queryIndex, recordOf } from './records.js';
+import { sortable, type Tables } from './tables.js';
 import type { Write } from './transact.js';
 
 const promptKey = (promptId: string) => ({ pk: `prompt#${promptId}`, sk: 'prompt' });
@@ -87,16 +88,7 @@ export class DynamoPromptBook implements PromptBook {
   }
 
   async pendingPrompts(limit: number): Promise<Prompt[]> {
-    const { Items = [] } = await this.client.send(
-      new QueryCommand({
-        TableName: this.tables.records,
-        IndexName: RECORDS_INDEX,
-        KeyConditionExpression: 'gsi1pk = :pk',
-        ExpressionAttributeValues: { ':pk': PENDING },
-        Limit: limit,
-      }),
-    );
-    return Items.map(toPrompt);
+    return (await queryIndex(this.client, this.tables, PENDING, limit)) as unknown as Prompt[];
   }
 
   rewardPrompt(req: Idempotent & { promptId: string; scores: Scores; reward: Micros; reply?: string }): Promise<Prompt> {
@@ -181,10 +173,7 @@ export class DynamoPromptBook implements PromptBook {
       }),
     );
     return {
-      items: Items.map((i) => {
-        const { pk: _pk, sk: _sk, t: _t, ...item } = i;
-        return item as unknown as InboxItem;
-      }),
+      items: Items.map((i) => recordOf(i) as unknown as InboxItem),
       ...encodeCursor(LastEvaluatedKey),
     };
   }
@@ -210,7 +199,4 @@ export class DynamoPromptBook implements PromptBook {
   }
 }
 
-function toPrompt(item: Record<string, unknown>): Prompt {
-  const { pk: _pk, sk: _sk, t: _t, gsi1pk: _g1, gsi1sk: _g2, ...prompt } = item;
-  return prompt as unknown as Prompt;
-}
+const toPrompt = (item: Record<string, unknown>) => recordOf(item) as unknown as Prompt;
