@@ -10,7 +10,7 @@
 import { clear } from './clearing.js';
 import type { Config } from './config.js';
 import { DomainError } from './errors.js';
-import { expiresAfter, heldByLeases, leaseWindow, storedOutcome, type Lease, type OracleState, type StoredOutcome } from './market.js';
+import { expiresAfter, heldByLeases, leaseWindow, storedOutcome, type Bid, type Lease, type OracleState, type StoredOutcome } from './market.js';
 import { fateOf } from './lifecycle.js';
 import type { AgentDirectory, BidBook, Clock, LedgerStore, PromptBook, RoundLog } from './ports.js';
 
@@ -69,9 +69,13 @@ export async function runRound(deps: RoundDeps, tick?: number): Promise<RoundRep
   // Leases are timed from the round's start, so a resumed round writes the same leases.
   const record = await deps.rounds.get(round);
   const startedAt = record?.startedAt ?? now;
-  const outcome = record?.outcome ?? (await clearAndStore(deps, round, state, startedAt));
+  const cleared = record?.outcome ? undefined : await clearAndStore(deps, round, state, startedAt);
+  const outcome = record?.outcome ?? cleared!.outcome;
   const applied = await applyOutcome(deps, round, outcome, startedAt);
-  const expired = await expireBids(deps, round);
+  // The bids read for the clearing are the ones that can be due (later ones start in a later
+  // round); a resumed round reads them again.
+  const won = new Set(outcome.winners.map((w) => w.bidId));
+  const expired = await expireBids(deps, round, cleared?.pending.filter((b) => !won.has(b.bidId)));
   // Unanswered prompts past their time release their attention bids.
   const expiredPrompts = await deps.prompts.expirePrompts(deps.clock.now());
   // Then who lives: the destitute and the long dormant die, their leftovers burned.
@@ -82,7 +86,7 @@ export async function runRound(deps: RoundDeps, tick?: number): Promise<RoundRep
 }
 
 /** Clears the round and stores its outcome; if another invocation stored one first, that one is returned. */
-async function clearAndStore(deps: RoundDeps, round: number, state: OracleState, now: number): Promise<StoredOutcome> {
+async function clearAndStore(deps: RoundDeps, round: number, state: OracleState, now: number): Promise<{ outcome: StoredOutcome; pending: Bid[] }> {
   const [bids, leases] = await Promise.all([deps.bids.pendingBids(round), deps.bids.activeLeases(now)]);
   const outcome = clear({
     round,
@@ -93,7 +97,7 @@ async function clearAndStore(deps: RoundDeps, round: number, state: OracleState,
     reserve: state.reserve,
     bounds: deps.config.reserveBounds,
   });
-  return deps.rounds.saveOutcome(round, storedOutcome(outcome));
+  return { outcome: await deps.rounds.saveOutcome(round, storedOutcome(outcome)), pending: bids };
 }
 
 /**
@@ -144,8 +148,8 @@ async function applyOutcome(deps: RoundDeps, round: number, outcome: StoredOutco
 }
 
 /** Releases the holds of pending bids whose last round this was. */
-async function expireBids(deps: RoundDeps, round: number): Promise<number> {
-  const due = (await deps.bids.pendingBids(round)).filter((b) => expiresAfter(b, round, deps.config.bidExpiryRounds));
+async function expireBids(deps: RoundDeps, round: number, pending?: Bid[]): Promise<number> {
+  const due = (pending ?? (await deps.bids.pendingBids(round))).filter((b) => expiresAfter(b, round, deps.config.bidExpiryRounds));
   const results = await inBatches(due, async (bid) => {
     try {
       await deps.bids.expireBid({ idempotencyKey: `round-${round}-expire-${bid.bidId}`, round, bidId: bid.bidId, agentId: bid.agentId });
