@@ -9,7 +9,7 @@ import { tableDefinitions } from '../adapters/dynamodb/tables.js';
 import { OfflineProvider } from '../adapters/llm/offline.js';
 import { loadConfig } from '../economy/config.js';
 import { dynamoDeps } from '../lambdas/deps.js';
-import { credentialHash, newCredential } from '../lambdas/http/auth.js';
+import { createFirstAgent } from '../economy/birth.js';
 import { API_ROUTES } from '../lambdas/routes.js';
 import { startDynamoDbLocal } from '../local/dynamodb-local.js';
 import { startGateway } from '../local/gateway.js';
@@ -29,9 +29,8 @@ export async function benchHttp(): Promise<void> {
   try {
     const agents = await Promise.all(
       Array.from({ length: AGENTS }, async () => {
-        const credential = newCredential();
-        const { agentId } = await deps.agents.createAgent({ agentId: deps.newId(), credentialHash: credentialHash(credential), endowment: 1_000_000_000_000, idempotencyKey: randomUUID() });
-        return { agentId, credential };
+        const born = await createFirstAgent(deps, { endowment: 1_000_000_000_000, files: {}, idempotencyKey: randomUUID() });
+        return { agentId: born.agentId, credential: born.credential! };
       }),
     );
     console.log(`bids from ${AGENTS} agents, 50 in flight`);
@@ -45,7 +44,7 @@ export async function benchHttp(): Promise<void> {
       if (res.status !== 201) throw new Error(`POST /bids: ${res.status} ${await res.text()}`);
     });
     console.log(formatSummary('POST /bids through the local gateway', http));
-    const direct = await measure(1000, 50, (i) => deps.bids.placeBid({ agentId: agents[i % AGENTS]!.agentId, bundle: BUNDLE, amount: 1_000_000, idempotencyKey: randomUUID() }));
+    const direct = await measure(1000, 50, (i) => deps.bids.placeBid({ payerId: agents[i % AGENTS]!.agentId, agentId: agents[i % AGENTS]!.agentId, bundle: BUNDLE, amount: 1_000_000, idempotencyKey: randomUUID() }));
     console.log(formatSummary('placeBid on the bid book (no HTTP)', direct));
     console.log(`HTTP, auth and validation cost ${(((direct.perSecond - http.perSecond) / direct.perSecond) * 100).toFixed(0)}% of the throughput here`);
   } finally {

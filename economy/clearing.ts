@@ -24,7 +24,10 @@ export const PICO_PER_MICRO = 1_000_000;
 
 export interface PendingBid {
   bidId: string;
+  /** Whose lease it buys. */
   agentId: string;
+  /** Who pays (the agent, or its sponsor); the agent when absent. */
+  payerId?: string;
   bundle: Bundle;
   amount: Micros;
   /** When it was placed (ms); the earlier bid wins a tie, then the smaller id. */
@@ -37,8 +40,14 @@ export interface RoundInput {
   bids: readonly PendingBid[];
   /** The configured supply: vCPU (in CPU units) and memory at once; tokens and attention per window. */
   capacity: Quantities;
-  /** What active leases still hold (vCPU and memory; tokens and attention are a fresh window each round). */
+  /** What live leases still hold (vCPU and memory; tokens and attention are a fresh window each round). */
   held: Quantities;
+  /**
+   * What each agent already holds of vCPU and memory (see `heldByAgent` in market.ts). A lease won
+   * now for an agent that holds one follows it, so its bid needs only what it adds to the most its
+   * agent holds: a renewal and the lease it continues are never counted at once.
+   */
+  agentHolds?: ReadonlyMap<string, Quantities>;
   reserve: Prices;
   bounds: { min: number; max: number };
 }
@@ -46,6 +55,7 @@ export interface RoundInput {
 export interface Winner {
   bidId: string;
   agentId: string;
+  payerId: string;
   amount: Micros;
   payment: Micros;
 }
@@ -77,6 +87,7 @@ export interface RoundOutcome {
 
 interface Candidate {
   bid: PendingBid;
+  /** What it takes from this round's supply. */
   need: Quantities;
   /** The bundle's size over the common denominator: exact. */
   size: bigint;
@@ -106,8 +117,9 @@ export function clear(input: RoundInput): RoundOutcome {
   const candidates: Candidate[] = [];
   for (const bid of input.bids) {
     const reserve = bundleReserve(bid.bundle, input.reserve);
-    const need = bundleQuantities(bid.bundle);
-    const sizeParts = sizeOf(need, bid.bundle.durationSeconds, weights);
+    const need = needOf(bid, input.agentHolds);
+    // Ranked by the share of supply the whole bundle is worth; fitted by what it needs of this round's.
+    const sizeParts = sizeOf(bundleQuantities(bid.bundle), bid.bundle.durationSeconds, weights);
     const size = sizeParts.vcpu + sizeParts.memoryMiB + sizeParts.tokens + sizeParts.attention;
     if (bid.amount < reserve || size === 0n) belowReserve.push(bid.bidId);
     else candidates.push({ bid, need, size, sizeParts, density: bid.amount / Number(size), reserve });
@@ -149,12 +161,20 @@ export function clear(input: RoundInput): RoundOutcome {
 
   return {
     round: input.round,
-    winners: winners.map((w) => ({ bidId: w.bid.bidId, agentId: w.bid.agentId, amount: w.bid.amount, payment: w.payment })),
+    winners: winners.map((w) => ({ bidId: w.bid.bidId, agentId: w.bid.agentId, payerId: w.bid.payerId ?? w.bid.agentId, amount: w.bid.amount, payment: w.payment })),
     losers,
     belowReserve: belowReserve.sort(),
     resources,
     volume: winners.reduce((sum, w) => sum + w.payment, 0),
   };
+}
+
+/** What a bid takes from the round's supply: its bundle, less the vCPU and memory its agent already holds. */
+function needOf(bid: PendingBid, agentHolds: RoundInput['agentHolds']): Quantities {
+  const need = bundleQuantities(bid.bundle);
+  const holds = agentHolds?.get(bid.agentId);
+  if (!holds) return need;
+  return { ...need, vcpu: Math.max(0, need.vcpu - holds.vcpu), memoryMiB: Math.max(0, need.memoryMiB - holds.memoryMiB) };
 }
 
 /**
@@ -236,7 +256,7 @@ function marketPrice(r: Resource, winners: readonly { payment: Micros; candidate
     if (part === 0n) continue;
     paidPico += (BigInt(payment) * BigInt(PICO_PER_MICRO) * part) / candidate.size;
     const timed = r === 'vcpu' || r === 'memoryMiB';
-    units += BigInt(candidate.need[r]) * (timed ? BigInt(candidate.bid.bundle.durationSeconds) : 1n);
+    units += BigInt(bundleQuantities(candidate.bid.bundle)[r]) * (timed ? BigInt(candidate.bid.bundle.durationSeconds) : 1n);
   }
   if (units === 0n) return null;
   const perUnit = r === 'vcpu' ? roundDiv(paidPico * BigInt(CPU_UNITS_PER_VCPU), units) : roundDiv(paidPico, units);

@@ -20,7 +20,8 @@ export interface Config {
   /** Reward per score point; a prompt scores 0–30 points (three scores of 0–10). */
   rewardPerPoint: Micros;
   bidExpiryRounds: number;
-  dormancyLimitRounds: number;
+  /** How long an agent may be without a lease and without a bid before it dies (dormant). */
+  dormancyLimitSeconds: number;
   /** Bounds of every reserve price, in pico-credits per unit(-second). */
   reserveBounds: { min: number; max: number };
   roundSeconds: number;
@@ -43,7 +44,7 @@ const SETTINGS = {
   messageFee: { env: 'SYNTROPISM_MESSAGE_FEE', default: '0.01', read: credits },
   rewardPerPoint: { env: 'SYNTROPISM_REWARD_PER_POINT', default: '50', read: credits },
   bidExpiryRounds: { env: 'SYNTROPISM_BID_EXPIRY_ROUNDS', default: '3', read: int(1, 1_000_000) },
-  dormancyLimitRounds: { env: 'SYNTROPISM_DORMANCY_LIMIT_ROUNDS', default: '60', read: int(1, 1_000_000) },
+  dormancyLimitSeconds: { env: 'SYNTROPISM_DORMANCY_LIMIT_SECONDS', default: '3600', read: int(1, 31_536_000) },
   reserveMin: { env: 'SYNTROPISM_RESERVE_MIN', default: '0.000001', read: price },
   reserveMax: { env: 'SYNTROPISM_RESERVE_MAX', default: '1000', read: price },
   roundSeconds: { env: 'ROUND_SECONDS', default: undefined, read: int(1, 86_400) },
@@ -85,7 +86,7 @@ export function loadConfig(env: Record<string, string | undefined>, mode: Mode =
     messageFee: get('messageFee'),
     rewardPerPoint: get('rewardPerPoint'),
     bidExpiryRounds: get('bidExpiryRounds'),
-    dormancyLimitRounds: get('dormancyLimitRounds'),
+    dormancyLimitSeconds: get('dormancyLimitSeconds'),
     reserveBounds,
     roundSeconds: get('roundSeconds'),
     burnShards: get('burnShards'),

@@ -1,68 +1,142 @@
 /**
  * The launcher: after each round (and whenever a run exits), makes the running agents match the
- * leases. An agent whose lease covers now is started if it is not running, or extended if a
- * renewal moved its end; a running agent without a lease is stopped. A run that dies before its
- * lease ends closes that lease, so its resources return to the market at the next round.
+ * leases. Runs whose leases are over are stopped first, so that a failure to start one agent never
+ * keeps another running past its end; then renewals extend the runs they continue, and agents
+ * whose lease has begun are started. Each agent is handled on its own: one failure (a quota, a
+ * throttled API) is reported and the others go on.
+ *
+ * A run's credential lives as long as the run: issued when it starts, extended with every renewal,
+ * revoked when it exits. A run that dies before its lease ends (out of memory, a crash) closes the
+ * lease, so its resources return to the market at the next round.
  */
-import { leaseEnd, runEndsAt, type Lease } from './market.js';
-import type { BidBook, Clock, RunExit, Runner } from './ports.js';
+import { activeLease, runEndsAt, type Lease } from './market.js';
+import type { BidBook, Clock, RunCredentials, RunExit, Runner, RunningAgent, RunTarget } from './ports.js';
+
+/**
+ * How long a run's credential outlives the run's planned end: the window of the hard stop (the
+ * agent process gets SIGTERM at the end and is killed within 2 s). A run that ends is revoked at
+ * once; this only bounds a credential whose revocation was lost.
+ */
+export const CREDENTIAL_GRACE_MS = 5_000;
 
 export interface LauncherDeps {
-  bids: BidBook;
+  bids: Pick<BidBook, 'activeLeases' | 'agentLeases' | 'closeLease'>;
   runner: Runner;
   clock: Clock;
-  /** A fresh credential for one run, valid until `expiresAt`. */
-  issueRunCredential(agentId: string, expiresAt: number): Promise<string>;
+  credentials: RunCredentials;
+}
+
+export interface RunPlan {
+  /** Runs with no lease active now: over. */
+  stop: RunningAgent[];
+  /** Runs that a renewal continues (a later end, or the next lease of the chain now running). */
+  extend: { run: RunningAgent; target: RunTarget }[];
+  /** Runs whose renewal has another size, on a runner that cannot resize: a new run replaces them. */
+  replace: { run: RunningAgent; target: RunTarget }[];
+  /** Agents whose lease has begun and who are not running. */
+  start: RunTarget[];
+}
+
+/** What to start, extend, replace and stop, from the leases live at `now` and the runs: no I/O. */
+export function planRuns(leases: readonly Lease[], running: readonly RunningAgent[], now: number, resizable: boolean): RunPlan {
+  const byAgent = new Map<string, Lease[]>();
+  for (const lease of leases) byAgent.set(lease.agentId, [...(byAgent.get(lease.agentId) ?? []), lease]);
+  const runs = new Map(running.map((r) => [r.agentId, r]));
+  const plan: RunPlan = { stop: [], extend: [], replace: [], start: [] };
+  for (const [agentId, agentLeases] of byAgent) {
+    const current = activeLease(agentLeases, now);
+    const endsAt = runEndsAt(agentLeases, now);
+    if (!current || endsAt === undefined) continue; // only future leases: nothing to run yet
+    const target: RunTarget = { agentId, leaseId: current.leaseId, bundle: current.bundle, endsAt };
+    const run = runs.get(agentId);
+    runs.delete(agentId);
+    if (!run) plan.start.push(target);
+    else if (!resizable && (run.vcpu !== current.bundle.vcpu || run.memoryMiB !== current.bundle.memoryMiB)) plan.replace.push({ run, target });
+    else if (run.endsAt !== endsAt || run.leaseId !== current.leaseId) plan.extend.push({ run, target });
+  }
+  plan.stop.push(...runs.values());
+  return plan;
 }
 
 export interface Reconciled {
   started: string[];
   extended: string[];
   stopped: string[];
+  /** Agents whose step failed, with why; the others were handled. */
+  failed: { agentId: string; error: string }[];
 }
 
 export async function reconcile(deps: LauncherDeps): Promise<Reconciled> {
   const now = deps.clock.now();
   const [leases, running] = await Promise.all([deps.bids.activeLeases(now), deps.runner.running()]);
-  const byAgent = new Map<string, Lease[]>();
-  for (const lease of leases) byAgent.set(lease.agentId, [...(byAgent.get(lease.agentId) ?? []), lease]);
-  const runs = new Map(running.map((r) => [r.agentId, r]));
-  const result: Reconciled = { started: [], extended: [], stopped: [] };
-
-  for (const [agentId, agentLeases] of byAgent) {
-    const current = agentLeases.find((l) => l.startsAt <= now && now < leaseEnd(l));
-    const endsAt = runEndsAt(agentLeases, now);
-    if (!current || endsAt === undefined) continue; // only future leases: nothing to run yet
-    const run = runs.get(agentId);
-    const spec = { agentId, leaseId: current.leaseId, bundle: current.bundle, endsAt };
-    const resized = run !== undefined && (run.vcpu !== current.bundle.vcpu || run.memoryMiB !== current.bundle.memoryMiB);
-    if (run && resized && !deps.runner.resizable) {
-      // A renewal of another size on a runner that cannot resize: a new run under the new limits.
-      await deps.runner.stop(agentId);
-      await deps.runner.start({ ...spec, credential: await deps.issueRunCredential(agentId, endsAt) });
-      result.started.push(agentId);
-    } else if (!run) {
-      await deps.runner.start({ ...spec, credential: await deps.issueRunCredential(agentId, endsAt) });
-      result.started.push(agentId);
-    } else if (run.endsAt !== endsAt || run.leaseId !== current.leaseId) {
-      await deps.runner.extend(spec);
-      result.extended.push(agentId);
+  const plan = planRuns(leases, running, now, deps.runner.resizable);
+  const result: Reconciled = { started: [], extended: [], stopped: [], failed: [] };
+  const each = async <T>(items: readonly T[], agentOf: (item: T) => string, step: (item: T) => Promise<void>, done: string[]) => {
+    for (const item of items) {
+      try {
+        await step(item);
+        done.push(agentOf(item));
+      } catch (err) {
+        result.failed.push({ agentId: agentOf(item), error: err instanceof Error ? err.message : String(err) });
+      }
     }
-    runs.delete(agentId);
-  }
-  for (const agentId of runs.keys()) {
-    await deps.runner.stop(agentId);
-    result.stopped.push(agentId);
-  }
+  };
+  // Expired runs first: nothing that fails below may keep one running past its end.
+  await each(plan.stop, (r) => r.agentId, (run) => stopRun(deps, run), result.stopped);
+  await each(plan.extend, (e) => e.run.agentId, (e) => extendRun(deps, e.run, e.target), result.extended);
+  await each(plan.replace, (e) => e.run.agentId, async (e) => {
+    await stopRun(deps, e.run);
+    await startRun(deps, e.target);
+  }, result.started);
+  await each(plan.start, (t) => t.agentId, (target) => startRun(deps, target), result.started);
   return result;
 }
 
+async function stopRun(deps: LauncherDeps, run: RunningAgent): Promise<void> {
+  await deps.runner.stop(run.agentId);
+  await deps.credentials.revoke(run.agentId, run.runId);
+}
+
+async function startRun(deps: LauncherDeps, target: RunTarget): Promise<void> {
+  const { runId, credential } = await deps.credentials.issue(target.agentId, target.endsAt + CREDENTIAL_GRACE_MS);
+  try {
+    await deps.runner.start({ ...target, runId, credential });
+  } catch (err) {
+    await deps.credentials.revoke(target.agentId, runId);
+    throw err;
+  }
+}
+
+async function extendRun(deps: LauncherDeps, run: RunningAgent, target: RunTarget): Promise<void> {
+  // The credential first: the run must never outlive it.
+  await deps.credentials.extend(run.agentId, run.runId, target.endsAt + CREDENTIAL_GRACE_MS);
+  await deps.runner.extend({ ...target, runId: run.runId });
+}
+
 /**
- * A run that died before its lease ended (out of memory, a crash) closes the lease: the agent no
- * longer holds its resources. A run stopped by the host (the local stack shutting down) keeps its
+ * At a run's end, asked by whoever keeps its clock: the renewal that continues it, if one has been
+ * won by now, however late. Its credential is extended before it is returned; undefined means the
+ * run is over.
+ */
+export async function continuation(deps: Pick<LauncherDeps, 'bids' | 'clock' | 'credentials'>, run: RunningAgent): Promise<RunTarget | undefined> {
+  const now = deps.clock.now();
+  const leases = await deps.bids.agentLeases(run.agentId, now);
+  const current = activeLease(leases, now);
+  const endsAt = runEndsAt(leases, now);
+  if (!current || endsAt === undefined || endsAt <= run.endsAt) return undefined;
+  await deps.credentials.extend(run.agentId, run.runId, endsAt + CREDENTIAL_GRACE_MS);
+  return { agentId: run.agentId, leaseId: current.leaseId, bundle: current.bundle, endsAt };
+}
+
+/**
+ * A run exited: its credential stops working. One that died before its lease ended (out of
+ * memory, a crash) closes the lease it was in, so its resources return to the market (a renewal
+ * yet to start keeps its own). A run stopped by the host (the local stack shutting down) keeps its
  * lease, so the agent runs again when the stack does.
  */
-export async function onRunExit(deps: Pick<LauncherDeps, 'bids'>, exit: RunExit): Promise<void> {
+export async function onRunExit(deps: Pick<LauncherDeps, 'bids' | 'credentials'>, exit: RunExit): Promise<void> {
+  await deps.credentials.revoke(exit.agentId, exit.runId);
   if (exit.reason !== 'out-of-memory' && exit.reason !== 'crashed') return;
-  await deps.bids.closeLease({ agentId: exit.agentId, leaseId: exit.leaseId, at: exit.at, reason: exit.reason });
+  const lease = activeLease(await deps.bids.agentLeases(exit.agentId, exit.at), exit.at);
+  if (lease) await deps.bids.closeLease({ agentId: exit.agentId, leaseId: lease.leaseId, at: exit.at, reason: exit.reason });
 }

@@ -62,6 +62,8 @@ export interface BalanceChange {
   /** Change of `available` (for `minted` and `burned`, of their total). */
   available: Micros;
   held: Micros;
+  /** Applies only if the account's balance is exactly this before (an agent's account). */
+  expect?: { available: Micros; held: Micros };
 }
 
 export interface LedgerPlan {
@@ -215,6 +217,20 @@ export function planBurn(req: Movement & { from: string; amount: Micros }, ctx: 
   };
 }
 
+/**
+ * Death: an agent's leftover available credits are burned, and only if its balance is exactly
+ * what was judged (nothing held, nothing arrived meanwhile), so no money is ever stranded in a
+ * dead account.
+ */
+export function planDeath(req: { accountId: string; available: Micros; held: Micros }, ctx: PlanContext): LedgerPlan {
+  assertAccountId(req.accountId);
+  assertMicros(req.available, 'available', 'non-negative');
+  const expect = { available: req.available, held: req.held };
+  if (req.available === 0) return { changes: [{ target: agent(req.accountId), available: 0, held: 0, expect }], entries: [] };
+  const burn = planBurn({ from: req.accountId, amount: req.available, reason: 'death', ref: req.accountId }, ctx);
+  return { ...burn, changes: burn.changes.map((c) => (c.target.kind === 'agent' ? { ...c, expect } : c)) };
+}
+
 export function planHold(
   req: Movement & { accountId: string; amount: Micros; holdId?: string },
   ctx: PlanContext,
@@ -319,10 +335,11 @@ export function mergeChanges(changes: BalanceChange[]): BalanceChange[] {
   for (const c of changes) {
     const key = targetKey(c.target);
     const prev = merged.get(key);
+    const expect = c.expect ?? prev?.expect;
     merged.set(
       key,
       prev
-        ? { target: c.target, available: addMicros(prev.available, c.available), held: addMicros(prev.held, c.held) }
+        ? { target: c.target, available: addMicros(prev.available, c.available), held: addMicros(prev.held, c.held), ...(expect ? { expect } : {}) }
         : { ...c },
     );
   }

@@ -1,8 +1,9 @@
 /**
- * Death and dormancy, decided in the oracle round. An agent with no available credits, nothing
- * held (no pending bid or prompt) and no active lease dies; so does one with no lease that has
- * placed no bid for the dormancy limit (its leftovers are burned). An agent that still holds
- * something waits: its bids and prompts must first win, expire or be cancelled. Death is final.
+ * Death and dormancy, decided in the oracle round. An agent that holds a lease (running or yet to
+ * start), has a pending bid for a lease (its own or sponsored), or holds something (a bid it pays
+ * for, a prompt waiting for the human) lives on. Otherwise it dies when it has no available
+ * credits (destitute), or when it has had no lease and no bid for the dormancy limit (dormant; its
+ * leftovers are burned). Death is final.
  */
 export type Fate = { dies: false } | { dies: true; reason: 'destitute' | 'dormant' };
 
@@ -10,15 +11,17 @@ export interface Vitals {
   available: number;
   held: number;
   hasLease: boolean;
-  /** The last round in which it bid or held a lease. */
-  lastActiveRound: number;
-  round: number;
-  dormancyLimitRounds: number;
+  /** Pending bids for its leases, its own or sponsored. */
+  pendingBids: number;
+  /** Since when it has had no lease and no bid (ms): see `activeSince` in market.ts. */
+  activeSince: number;
+  now: number;
+  dormancyLimitSeconds: number;
 }
 
 export function fateOf(v: Vitals): Fate {
-  if (v.hasLease || v.held > 0) return { dies: false };
+  if (v.hasLease || v.pendingBids > 0 || v.held > 0) return { dies: false };
   if (v.available === 0) return { dies: true, reason: 'destitute' };
-  if (v.round - v.lastActiveRound >= v.dormancyLimitRounds) return { dies: true, reason: 'dormant' };
+  if (v.now - v.activeSince >= v.dormancyLimitSeconds * 1000) return { dies: true, reason: 'dormant' };
   return { dies: false };
 }

@@ -2,8 +2,10 @@
  * The market's records and their rules, without storage: agents, bids, leases and rounds.
  */
 import type { Prices, ResourceRound, RoundOutcome } from './clearing.js';
-import type { Micros } from './money.js';
-import { addQuantities, bundleQuantities, zeroQuantities, type Bundle, type Quantities, type Resource } from './resources.js';
+import { InsufficientFundsError } from './errors.js';
+import { combinePlans, planHold, type LedgerPlan, type PlanContext } from './ledger.js';
+import { assertMicros, type Micros } from './money.js';
+import { addQuantities, assertBundle, bundleQuantities, zeroQuantities, type Bundle, type Quantities, type Resource } from './resources.js';
 
 export type AgentStatus = 'alive' | 'dead';
 
@@ -14,8 +16,12 @@ export interface Agent {
   /** Ancestors, nearest first: [parent, grandparent, ...]. */
   lineage: string[];
   createdAt: number;
-  /** The last round in which it bid or won a lease (for dormancy). */
-  lastActiveRound: number;
+  /** Pending bids for its leases, its own or sponsored: while there is one it is not dormant. */
+  pendingBids: number;
+  /** When a bid for it (its own or sponsored) was last placed (ms). */
+  lastBidAt?: number;
+  /** When the last lease it won ends (ms). */
+  leasedUntil?: number;
   /** Its strategy configuration, set by the owner of its config right; the runtime reads it at each lease. */
   config?: Record<string, unknown>;
   diedRound?: number;
@@ -26,10 +32,13 @@ export type BidState = 'pending' | 'won' | 'cancelled' | 'expired';
 
 export interface Bid {
   bidId: string;
+  /** Whose lease it buys. */
   agentId: string;
+  /** Who holds `amount` and pays: the agent itself, or a sponsor (its parent, anyone). */
+  payerId: string;
   bundle: Bundle;
   amount: Micros;
-  /** The ledger hold that escrows `amount` (same id as the bid). */
+  /** The payer's ledger hold that escrows `amount` (same id as the bid). */
   holdId: string;
   state: BidState;
   placedAt: number;
@@ -42,10 +51,38 @@ export interface Bid {
   closedRound?: number;
 }
 
+/**
+ * A new pending bid, checked: a valid bundle and a positive amount. Its hold has its id; it first
+ * takes part in the round after the last one begun.
+ */
+export function newBid(req: { bidId: string; agentId: string; payerId: string; bundle: Bundle; amount: Micros; now: number; lastRound: number }): Bid {
+  assertBundle(req.bundle);
+  assertMicros(req.amount, 'amount', 'positive');
+  return {
+    bidId: req.bidId,
+    agentId: req.agentId,
+    payerId: req.payerId,
+    bundle: req.bundle,
+    amount: req.amount,
+    holdId: req.bidId,
+    state: 'pending',
+    placedAt: req.now,
+    firstRound: req.lastRound + 1,
+  };
+}
+
+/** A new agent's first bid, held from the endowment its account opens with (`opening`), in the same write. */
+export function planFirstBid(opening: LedgerPlan, endowment: Micros, bid: Bid, ctx: PlanContext): LedgerPlan {
+  if (bid.amount > endowment) throw new InsufficientFundsError(bid.payerId, bid.amount, endowment);
+  return combinePlans(opening, planHold({ accountId: bid.payerId, amount: bid.amount, holdId: bid.holdId, reason: 'bid', ref: bid.bidId }, ctx));
+}
+
 export interface Lease {
   leaseId: string;
   agentId: string;
   bidId: string;
+  /** Who paid for it: the agent, or its sponsor. */
+  payerId: string;
   bundle: Bundle;
   round: number;
   startsAt: number;
@@ -101,14 +138,25 @@ export function storedOutcome(outcome: RoundOutcome): StoredOutcome {
   };
 }
 
-/** What active leases hold at `now`: vCPU and memory (tokens and prompts are per round window). */
+/**
+ * What each agent holds of vCPU and memory from `now` on. An agent's leases follow one another and
+ * never run at once, so it holds the most that any one of its live leases needs, not their sum: a
+ * current lease and its renewal are never counted together.
+ */
+export function heldByAgent(leases: readonly Lease[], now: number): Map<string, Quantities> {
+  const held = new Map<string, Quantities>();
+  for (const lease of leases) {
+    if (leaseEnd(lease) <= now) continue;
+    const q = bundleQuantities(lease.bundle);
+    const before = held.get(lease.agentId) ?? zeroQuantities();
+    held.set(lease.agentId, { vcpu: Math.max(before.vcpu, q.vcpu), memoryMiB: Math.max(before.memoryMiB, q.memoryMiB), tokens: 0, attention: 0 });
+  }
+  return held;
+}
+
+/** What all live leases hold of vCPU and memory (tokens and prompts are per round window). */
 export function heldByLeases(leases: readonly Lease[], now: number): Quantities {
-  return leases
-    .filter((l) => leaseEnd(l) > now)
-    .reduce((sum, l) => {
-      const q = bundleQuantities(l.bundle);
-      return addQuantities(sum, { vcpu: q.vcpu, memoryMiB: q.memoryMiB, tokens: 0, attention: 0 });
-    }, zeroQuantities());
+  return [...heldByAgent(leases, now).values()].reduce(addQuantities, zeroQuantities());
 }
 
 /**
@@ -125,18 +173,23 @@ export function expiresAfter(bid: Pick<Bid, 'firstRound'>, round: number, expiry
   return round >= bid.firstRound + expiryRounds - 1;
 }
 
+/** The lease running at `now`, if any. */
+export function activeLease(leases: readonly Lease[], now: number): Lease | undefined {
+  return leases.find((l) => l.startsAt <= now && now < leaseEnd(l));
+}
+
 /** The lease an agent is in at `now` (or the next one, if it is between leases but has one coming). */
 export function currentLease(leases: readonly Lease[], now: number): Lease | undefined {
   const live = leases.filter((l) => leaseEnd(l) > now).sort((a, b) => a.startsAt - b.startsAt);
-  return live.find((l) => l.startsAt <= now) ?? live[0];
+  return activeLease(live, now) ?? live[0];
 }
 
 /**
- * When the agent's run ends: the end of the current lease, or of the last renewal that follows
- * it without a gap. Undefined when no lease covers `now`.
+ * When the agent's run ends: the end of the active lease, or of the last renewal that follows it
+ * without a gap. Undefined when no lease is active at `now`.
  */
 export function runEndsAt(leases: readonly Lease[], now: number): number | undefined {
-  const current = leases.find((l) => l.startsAt <= now && now < leaseEnd(l));
+  const current = activeLease(leases, now);
   if (!current) return undefined;
   let end = leaseEnd(current);
   for (;;) {
@@ -145,3 +198,7 @@ export function runEndsAt(leases: readonly Lease[], now: number): number | undef
     end = leaseEnd(next);
   }
 }
+
+/** Since when an agent has been without a lease or a bid: its birth, its last bid, or its last lease's end. */
+export const activeSince = (agent: Pick<Agent, 'createdAt' | 'lastBidAt' | 'leasedUntil'>): number =>
+  Math.max(agent.createdAt, agent.lastBidAt ?? 0, agent.leasedUntil ?? 0);

@@ -95,42 +95,90 @@ export interface LedgerStore {
 
 // -- the market ----------------------------------------------------------------------------------
 
+/** A first bid placed with a new agent, from its endowment, in the same transaction. */
+export interface FirstBid {
+  bundle: Bundle;
+  amount: Micros;
+}
+
+/** What the round judged of an agent it found dead; its burial is conditional on all of it being unchanged. */
+export interface Judged {
+  available: Micros;
+  held: Micros;
+  pendingBids: number;
+  lastBidAt?: number;
+}
+
+/**
+ * What a birth needs besides its money: `filesHash`, a digest of the new agent's files (part of
+ * what was asked), and `prepare`, work done once, before the money moves, only when the request is
+ * new (not on a replay): writing the new agent's workspace.
+ */
+export interface Birth {
+  filesHash: string;
+  prepare?: () => Promise<void>;
+}
+
 export interface AgentDirectory {
-  /** A first agent, created by the operator: its account is funded by a grant (minted as a human act). */
-  createAgent(req: Idempotent & { agentId: string; credentialHash: string; endowment: Micros; round?: number }): Promise<{ agentId: string; credentialHash: string }>;
-  /** A child of a living agent: the fee burned and the endowment moved to it, in one transaction. */
+  /**
+   * A first agent, created by the operator: its account is funded by a grant (minted as a human
+   * act) and its first bid, if any, placed from it, in one transaction.
+   */
+  createAgent(
+    req: Idempotent & Birth & { agentId: string; credentialHash: string; endowment: Micros; round: number; firstBid?: FirstBid },
+  ): Promise<{ agent: Agent; credentialHash: string; bid?: Bid }>;
+  /** A child of a living agent: the fee burned, the endowment moved to it and its first bid placed, in one transaction. */
   spawnAgent(
-    req: Idempotent & { parentId: string; childId: string; credentialHash: string; endowment: Micros; fee: Micros; round: number },
-  ): Promise<{ agent: Agent; credentialHash: string }>;
-  /** Death: marked dead, its credential gone, its leftovers burned. Idempotent. */
-  bury(req: { agentId: string; round: number; reason: string }): Promise<{ burned: Micros }>;
+    req: Idempotent & Birth & { parentId: string; childId: string; credentialHash: string; endowment: Micros; fee: Micros; round: number; firstBid?: FirstBid },
+  ): Promise<{ agent: Agent; credentialHash: string; bid?: Bid }>;
+  /**
+   * Death: marked dead, its credentials gone, its leftovers burned, in one transaction that holds
+   * only if the agent is as it was judged (a ConflictError otherwise: it lives on). Idempotent.
+   */
+  bury(req: { agentId: string; round: number; reason: string; judged: Judged }): Promise<{ burned: Micros }>;
   /** The agent a credential belongs to; undefined for an unknown or expired credential, or a dead agent. */
   agentIdForCredential(credentialHash: string, now: number): Promise<string | undefined>;
-  /** Adds a credential for one run of an agent, valid until `expiresAt`. */
-  addRunCredential(req: { agentId: string; credentialHash: string; expiresAt: number }): Promise<void>;
   getAgent(agentId: string): Promise<Agent>;
   /** Every agent, oldest first (for the human's dashboard). */
   listAgents(limit: number): Promise<Agent[]>;
 }
 
+/**
+ * The credential of one run of an agent: it works while the run goes on, through every renewal,
+ * and stops working when the run ends. An agent has at most one run at a time.
+ */
+export interface RunCredentials {
+  /** A new run: a fresh credential, valid until `expiresAt`; an earlier run's credential stops working. */
+  issue(agentId: string, expiresAt: number): Promise<{ runId: string; credential: string }>;
+  /** The run goes on: its credential now works until `expiresAt` (never shortened). */
+  extend(agentId: string, runId: string, expiresAt: number): Promise<void>;
+  /** The run ended: its credential stops working now. Nothing happens if a later run replaced it. */
+  revoke(agentId: string, runId: string): Promise<void>;
+}
+
 export interface BidBook {
-  /** Holds `amount` and records a pending bid, in one transaction. */
-  placeBid(req: Idempotent & { agentId: string; bundle: Bundle; amount: Micros }): Promise<Bid>;
-  /** Releases a pending bid's hold and marks it cancelled, in one transaction. */
-  cancelBid(req: Idempotent & { agentId: string; bidId: string }): Promise<Bid>;
-  getBid(agentId: string, bidId: string): Promise<Bid>;
-  listBids(agentId: string, page?: { limit?: number; cursor?: string; state?: BidState }): Promise<Page<Bid>>;
+  /**
+   * Holds `amount` of the payer's and records a pending bid for the agent's lease, in one
+   * transaction; the agent must be alive. The payer is the agent itself, or its sponsor.
+   */
+  placeBid(req: Idempotent & { payerId: string; agentId: string; bundle: Bundle; amount: Micros }): Promise<Bid>;
+  /** Releases a pending bid's hold (to its payer) and marks it cancelled, in one transaction. */
+  cancelBid(req: Idempotent & { payerId: string; bidId: string }): Promise<Bid>;
+  /** A bid, found under the agent that pays for it. */
+  getBid(payerId: string, bidId: string): Promise<Bid>;
+  /** Bids the agent pays for (its own, and those it sponsors), newest first. */
+  listBids(payerId: string, page?: { limit?: number; cursor?: string; state?: BidState }): Promise<Page<Bid>>;
   /** Pending bids that take part in `round`. */
   pendingBids(round: number): Promise<Bid[]>;
   /** Leases that have not ended at `now`, all agents. */
   activeLeases(now: number): Promise<Lease[]>;
   agentLeases(agentId: string, now: number): Promise<Lease[]>;
   /** Captures the winner's payment, marks its bid won and writes its lease: one transaction, at most once. */
-  settleWinner(req: Idempotent & { round: number; bidId: string; agentId: string; payment: Micros; lease: Lease }): Promise<Lease>;
+  settleWinner(req: Idempotent & { round: number; bid: Bid; payment: Micros; lease: Lease }): Promise<Lease>;
   /** Ends a lease early (its process died); it holds nothing from `at` on. Idempotent. */
   closeLease(req: { agentId: string; leaseId: string; at: number; reason: string }): Promise<Lease>;
   /** Releases an expired bid's hold and marks it expired: one transaction, at most once. */
-  expireBid(req: Idempotent & { round: number; bidId: string; agentId: string }): Promise<Bid>;
+  expireBid(req: Idempotent & { round: number; payerId: string; bidId: string }): Promise<Bid>;
 }
 
 export interface RoundLog {
@@ -159,19 +207,25 @@ export interface UsageStore {
 /** What a runner needs to run an agent for a lease. */
 export interface RunSpec {
   agentId: string;
+  /** This run's id: its credential belongs to it. */
+  runId: string;
   leaseId: string;
   /** The limits: vCPU and memory of the lease now running. */
   bundle: Bundle;
   /** The hard stop: the end of the lease, or of the last renewal that follows it. */
   endsAt: number;
-  /** The run's credential, valid until `endsAt`; the runner must not expose it in plain text where others can read it. */
+  /** The run's credential; the runner must not expose it in plain text where others can read it. */
   credential: string;
 }
+
+/** What a run should be: the agent, the lease running now, and when the run ends (renewals included). */
+export type RunTarget = Pick<RunSpec, 'agentId' | 'leaseId' | 'bundle' | 'endsAt'>;
 
 export type ExitReason = 'lease-ended' | 'out-of-memory' | 'crashed' | 'stopped';
 
 export interface RunExit {
   agentId: string;
+  runId: string;
   leaseId: string;
   at: number;
   reason: ExitReason;
@@ -180,6 +234,7 @@ export interface RunExit {
 
 export interface RunningAgent {
   agentId: string;
+  runId: string;
   leaseId: string;
   endsAt: number;
   /** The size it runs at. */
@@ -193,7 +248,7 @@ export interface Runner {
   readonly resizable: boolean;
   start(spec: RunSpec): Promise<void>;
   /** A renewal: the same run goes on to the new end, under the limits of the lease now running. */
-  extend(spec: Omit<RunSpec, 'credential'>): Promise<void>;
+  extend(spec: RunTarget & { runId: string }): Promise<void>;
   stop(agentId: string): Promise<void>;
   running(): Promise<RunningAgent[]>;
 }
@@ -238,6 +293,10 @@ export interface PromptBook {
 export interface WorkspaceStore {
   /** The child's workspace: a copy of the parent's (without its state) overlaid with `files`. */
   inherit(parentId: string, childId: string, files: Record<string, string>): Promise<void>;
+  /** A first agent's workspace: `files` over the genesis agent's code. */
+  seed(agentId: string, files: Record<string, string>): Promise<void>;
+  /** Removes a workspace written for an agent that was then not born. */
+  remove(agentId: string): Promise<void>;
 }
 
 export interface Messenger {

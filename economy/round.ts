@@ -10,7 +10,7 @@
 import { clear } from './clearing.js';
 import type { Config } from './config.js';
 import { DomainError } from './errors.js';
-import { expiresAfter, heldByLeases, leaseWindow, storedOutcome, type Bid, type Lease, type OracleState, type StoredOutcome } from './market.js';
+import { activeSince, expiresAfter, heldByAgent, heldByLeases, leaseWindow, storedOutcome, type Bid, type Lease, type OracleState, type StoredOutcome } from './market.js';
 import { fateOf } from './lifecycle.js';
 import type { AgentDirectory, BidBook, Clock, LedgerStore, PromptBook, RoundLog } from './ports.js';
 
@@ -21,7 +21,7 @@ export interface RoundDeps {
   agents: AgentDirectory;
   ledger: LedgerStore;
   clock: Clock;
-  config: Pick<Config, 'roundSeconds' | 'bidExpiryRounds' | 'reserveBounds' | 'capacity' | 'initialReserve' | 'dormancyLimitRounds'>;
+  config: Pick<Config, 'roundSeconds' | 'bidExpiryRounds' | 'reserveBounds' | 'capacity' | 'initialReserve' | 'dormancyLimitSeconds'>;
 }
 
 export type RoundReport =
@@ -94,6 +94,7 @@ async function clearAndStore(deps: RoundDeps, round: number, state: OracleState,
     bids,
     capacity: deps.config.capacity,
     held: heldByLeases(leases, now),
+    agentHolds: heldByAgent(leases, now),
     reserve: state.reserve,
     bounds: deps.config.reserveBounds,
   });
@@ -114,7 +115,7 @@ async function applyOutcome(deps: RoundDeps, round: number, outcome: StoredOutco
       leases = await deps.bids.agentLeases(winner.agentId, now);
       leasesByAgent.set(winner.agentId, leases);
     }
-    const bid = await deps.bids.getBid(winner.agentId, winner.bidId);
+    const bid = await deps.bids.getBid(winner.payerId, winner.bidId);
     // A lease already written for this bid (a resumed round) keeps its window.
     const existing = leases.find((l) => l.bidId === bid.bidId);
     const window = existing ?? leaseWindow(leases, now, bid.bundle.durationSeconds);
@@ -122,6 +123,7 @@ async function applyOutcome(deps: RoundDeps, round: number, outcome: StoredOutco
       leaseId: bid.bidId,
       agentId: bid.agentId,
       bidId: bid.bidId,
+      payerId: bid.payerId,
       bundle: bid.bundle,
       round,
       startsAt: window.startsAt,
@@ -129,14 +131,7 @@ async function applyOutcome(deps: RoundDeps, round: number, outcome: StoredOutco
       payment: winner.payment,
     };
     try {
-      const written = await deps.bids.settleWinner({
-        idempotencyKey: `round-${round}-win-${bid.bidId}`,
-        round,
-        bidId: bid.bidId,
-        agentId: bid.agentId,
-        payment: winner.payment,
-        lease,
-      });
+      const written = await deps.bids.settleWinner({ idempotencyKey: `round-${round}-win-${bid.bidId}`, round, bid, payment: winner.payment, lease });
       if (!existing) leases.push(written);
       settled += 1;
     } catch (err) {
@@ -152,7 +147,7 @@ async function expireBids(deps: RoundDeps, round: number, pending?: Bid[]): Prom
   const due = (pending ?? (await deps.bids.pendingBids(round))).filter((b) => expiresAfter(b, round, deps.config.bidExpiryRounds));
   const results = await inBatches(due, async (bid) => {
     try {
-      await deps.bids.expireBid({ idempotencyKey: `round-${round}-expire-${bid.bidId}`, round, bidId: bid.bidId, agentId: bid.agentId });
+      await deps.bids.expireBid({ idempotencyKey: `round-${round}-expire-${bid.bidId}`, round, payerId: bid.payerId, bidId: bid.bidId });
       return true;
     } catch (err) {
       if (!(err instanceof DomainError && err.code === 'CONFLICT')) throw err;
@@ -162,7 +157,10 @@ async function expireBids(deps: RoundDeps, round: number, pending?: Bid[]): Prom
   return results.filter(Boolean).length;
 }
 
-/** Applies death and dormancy (economy/lifecycle.ts) to every living agent. */
+/**
+ * Applies death and dormancy (economy/lifecycle.ts) to every living agent. Each burial holds only
+ * if the agent is still as judged: a bid, a transfer or a lease that arrives meanwhile saves it.
+ */
 async function decideFates(deps: RoundDeps, round: number): Promise<number> {
   const now = deps.clock.now();
   const [agents, leases] = await Promise.all([deps.agents.listAgents(10_000), deps.bids.activeLeases(now)]);
@@ -176,13 +174,20 @@ async function decideFates(deps: RoundDeps, round: number): Promise<number> {
         available: balance.available,
         held: balance.held,
         hasLease: leased.has(agent.agentId),
-        lastActiveRound: agent.lastActiveRound,
-        round,
-        dormancyLimitRounds: deps.config.dormancyLimitRounds,
+        pendingBids: agent.pendingBids,
+        activeSince: activeSince(agent),
+        now,
+        dormancyLimitSeconds: deps.config.dormancyLimitSeconds,
       });
       if (!fate.dies) return false;
-      await deps.agents.bury({ agentId: agent.agentId, round, reason: fate.reason });
-      return true;
+      const judged = { available: balance.available, held: balance.held, pendingBids: agent.pendingBids, ...(agent.lastBidAt !== undefined ? { lastBidAt: agent.lastBidAt } : {}) };
+      try {
+        await deps.agents.bury({ agentId: agent.agentId, round, reason: fate.reason, judged });
+        return true;
+      } catch (err) {
+        if (err instanceof DomainError && err.code === 'CONFLICT') return false; // it changed: it lives on
+        throw err;
+      }
     },
   );
   return deaths.filter(Boolean).length;

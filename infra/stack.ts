@@ -71,11 +71,12 @@ export class SyntropismStack extends Stack {
       ...logs,
     });
 
-    // Spawning copies the parent's workspace to the child's.
-    const spawn = this.api.functions.get('post-agents');
-    if (spawn) {
-      spawn.addEnvironment('WORKSPACE_BUCKET', this.workspaces.bucket.bucketName);
-      this.workspaces.grantWorkspaces(spawn);
+    // Births write the new agent's workspace: a spawn copies the parent's, a first agent gets its files.
+    for (const entry of ['post-agents', 'post-admin-agents']) {
+      const birth = this.api.functions.get(entry);
+      if (!birth) continue;
+      birth.addEnvironment('WORKSPACE_BUCKET', this.workspaces.bucket.bucketName);
+      this.workspaces.grantWorkspaces(birth);
     }
 
     this.launcher = new AgentLauncher(this, 'Launcher', {

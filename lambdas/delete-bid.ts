@@ -1,7 +1,7 @@
 /**
- * DELETE /bids/{id}: cancels one of the caller's pending bids and releases its hold. Bids live
- * under their agent, so another agent's bid id is simply not found (404). Cancelling twice
- * returns the first result.
+ * DELETE /bids/{id}: cancels a pending bid the caller pays for (its own, or one it sponsors) and
+ * releases its hold. Bids live under their payer, so another agent's bid id is simply not found
+ * (404). Cancelling twice returns the first result.
  */
 import { ValidationError } from '../economy/errors.js';
 import { defaultDeps, lazy, type Deps } from './deps.js';
@@ -14,7 +14,7 @@ export function makeHandler(deps: Deps) {
     const agentId = agentOf(principal);
     const bidId = agentIdSchema.safeParse(params.id);
     if (!bidId.success) throw new ValidationError('bid id is malformed', { field: 'id' });
-    return deps.bids.cancelBid({ agentId, bidId: bidId.data, idempotencyKey: `${agentId}:cancel:${bidId.data}` });
+    return deps.bids.cancelBid({ payerId: agentId, bidId: bidId.data, idempotencyKey: `${agentId}:cancel:${bidId.data}` });
   });
 }
 

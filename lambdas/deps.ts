@@ -16,6 +16,7 @@ import { makeDocumentClient } from '../adapters/dynamodb/client.js';
 import { DynamoLedgerStore } from '../adapters/dynamodb/ledger.js';
 import { DynamoMessenger } from '../adapters/dynamodb/messages.js';
 import { DynamoPromptBook } from '../adapters/dynamodb/prompts.js';
+import { DynamoRunCredentials } from '../adapters/dynamodb/run-credentials.js';
 import { DynamoRoundLog } from '../adapters/dynamodb/rounds.js';
 import { DynamoUsageStore } from '../adapters/dynamodb/usage.js';
 import { tablesFromEnv, type Tables } from '../adapters/dynamodb/tables.js';
@@ -26,8 +27,7 @@ import { S3Workspaces } from '../adapters/workspace/s3.js';
 import { loadConfig, type Config } from '../economy/config.js';
 import type { LauncherDeps } from '../economy/launcher.js';
 import type { LlmProvider } from '../economy/llm.js';
-import { systemClock, type AgentDirectory, type ArtifactBook, type BidBook, type BucketStore, type Clock, type LedgerStore, type Messenger, type PromptBook, type RoundLog, type Runner, type UsageStore, type WorkspaceStore } from '../economy/ports.js';
-import { credentialHash, newCredential } from './http/auth.js';
+import { systemClock, type AgentDirectory, type ArtifactBook, type BidBook, type BucketStore, type Clock, type LedgerStore, type Messenger, type PromptBook, type RoundLog, type RunCredentials, type Runner, type UsageStore, type WorkspaceStore } from '../economy/ports.js';
 
 export interface Deps {
   ledger: LedgerStore;
@@ -39,8 +39,10 @@ export interface Deps {
   prompts: PromptBook;
   messages: Messenger;
   artifacts: ArtifactBook;
-  /** Agents' workspaces (for spawning); absent where no handler needs them. */
-  workspaces?: WorkspaceStore;
+  /** Agents' workspaces (births write them). */
+  workspaces: WorkspaceStore;
+  /** Run credentials (the launcher issues, extends and revokes them). */
+  credentials: RunCredentials;
   llm: LlmProvider;
   /** Runs agents for their leases; absent where this deployment runs none (the API alone). */
   runner?: Runner;
@@ -80,7 +82,8 @@ export function dynamoDeps(options: {
     prompts: new DynamoPromptBook(options.client, options.tables, ledger, options.config.promptTtlSeconds),
     messages: new DynamoMessenger(options.tables, ledger),
     artifacts: new DynamoArtifacts(options.client, options.tables, ledger),
-    ...(options.workspaces ? { workspaces: options.workspaces } : {}),
+    workspaces: options.workspaces ?? unconfiguredWorkspaces,
+    credentials: new DynamoRunCredentials(options.client, options.tables),
     llm: options.llm,
     ...(options.runner ? { runner: options.runner } : {}),
     clock,
@@ -102,19 +105,16 @@ export function defaultDeps(env: Record<string, string | undefined> = process.en
   });
 }
 
-/** The launcher's ports, with run credentials issued through the agent directory. */
+/** Where no workspace store is configured (WORKSPACE_BUCKET unset): births are refused with why. */
+const unconfiguredWorkspaces: WorkspaceStore = {
+  inherit: () => Promise.reject(new Error('agent workspaces are not configured here (WORKSPACE_BUCKET)')),
+  seed: () => Promise.reject(new Error('agent workspaces are not configured here (WORKSPACE_BUCKET)')),
+  remove: () => Promise.resolve(),
+};
+
+/** The launcher's ports. */
 export function launcherDeps(deps: Deps & { runner: Runner }): LauncherDeps {
-  return {
-    bids: deps.bids,
-    runner: deps.runner,
-    clock: deps.clock,
-    issueRunCredential: async (agentId, expiresAt) => {
-      const credential = newCredential();
-      // A little past the run's end, so that the runtime's last report and state save still authenticate.
-      await deps.agents.addRunCredential({ agentId, credentialHash: credentialHash(credential), expiresAt: expiresAt + 5 * 60_000 });
-      return credential;
-    },
-  };
+  return { bids: deps.bids, runner: deps.runner, clock: deps.clock, credentials: deps.credentials };
 }
 
 function required(env: Record<string, string | undefined>, name: string): string {

@@ -6,7 +6,7 @@
 import type { EventBridgeEvent } from 'aws-lambda';
 import { OWN_STOP_REASON } from '../adapters/ecs/ecs-runner.js';
 import { onRunExit } from '../economy/launcher.js';
-import type { BidBook, ExitReason } from '../economy/ports.js';
+import type { BidBook, ExitReason, RunCredentials } from '../economy/ports.js';
 import { defaultDeps, lazy } from './deps.js';
 
 export interface EcsTaskStateChange {
@@ -18,18 +18,19 @@ export interface EcsTaskStateChange {
   overrides?: { containerOverrides?: { environment?: { name?: string; value?: string }[] }[] };
 }
 
-export function makeHandler(deps: { bids: BidBook }) {
+export function makeHandler(deps: { bids: BidBook; credentials: RunCredentials }) {
   return async (event: EventBridgeEvent<'ECS Task State Change', EcsTaskStateChange>): Promise<{ closed: boolean }> => {
     const detail = event.detail;
     if (detail.lastStatus !== 'STOPPED' || detail.stoppedReason?.startsWith(OWN_STOP_REASON)) return { closed: false };
     const env = new Map((detail.overrides?.containerOverrides ?? []).flatMap((c) => c.environment ?? []).map((e) => [e.name, e.value]));
     const agentId = env.get('SYNTROPISM_AGENT_ID');
+    const runId = env.get('SYNTROPISM_RUN_ID');
     const leaseId = env.get('SYNTROPISM_LEASE_ID');
-    if (!agentId || !leaseId) return { closed: false }; // not an agent's task
+    if (!agentId || !runId || !leaseId) return { closed: false }; // not an agent's task
     const outOfMemory = (detail.containers ?? []).some((c) => /OutOfMemory/i.test(c.reason ?? '')) || detail.stopCode === 'OutOfMemoryError';
     const reason: ExitReason = outOfMemory ? 'out-of-memory' : 'crashed';
     const at = Date.parse(detail.stoppedAt ?? event.time);
-    await onRunExit(deps, { agentId, leaseId, at, reason, ...(detail.stoppedReason ? { detail: detail.stoppedReason } : {}) });
+    await onRunExit(deps, { agentId, runId, leaseId, at, reason, ...(detail.stoppedReason ? { detail: detail.stoppedReason } : {}) });
     const lease = (await deps.bids.agentLeases(agentId, 0)).find((l) => l.leaseId === leaseId);
     return { closed: lease?.closedAt === at };
   };

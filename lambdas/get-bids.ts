@@ -1,4 +1,4 @@
-/** GET /bids?state=&limit=&cursor=: the calling agent's bids, newest first. */
+/** GET /bids?state=&limit=&cursor=: the bids the calling agent pays for (its own and those it sponsors), newest first. */
 import { z } from 'zod';
 import { defaultDeps, lazy, type Deps } from './deps.js';
 import { agentOf } from './http/principal.js';

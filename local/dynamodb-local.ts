@@ -4,11 +4,12 @@
  * choose, data in memory or in a directory) rather than the package's spawn(), which offers
  * neither telemetry nor readiness control.
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
+import { spawnTied } from '../adapters/local-runner/tied-process.js';
 import { freePort } from './free-port.js';
 
 export interface DynamoDbLocal {
@@ -56,7 +57,7 @@ export async function startDynamoDbLocal(options: DynamoDbLocalOptions = {}): Pr
   const dir = jarDirectory();
   const port = options.port ?? (await freePort());
   const storage = options.dataDir ? ['-dbPath', options.dataDir] : ['-inMemory'];
-  const child = spawn(
+  const child = spawnTied(
     java,
     [
       `-Djava.library.path=${join(dir, 'DynamoDBLocal_lib')}`,
@@ -68,15 +69,14 @@ export async function startDynamoDbLocal(options: DynamoDbLocalOptions = {}): Pr
       '-disableTelemetry',
       ...storage,
     ],
-    // Its own process group, so that a Ctrl-C meant for the stack does not kill it first.
-    { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'], detached: true },
+    { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   let output = '';
   const collect = (chunk: Buffer) => {
     output = (output + chunk.toString()).slice(-4000);
   };
-  child.stdout.on('data', collect);
-  child.stderr.on('data', collect);
+  child.stdout?.on('data', collect);
+  child.stderr?.on('data', collect);
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
 
   const endpoint = `http://127.0.0.1:${port}`;

@@ -3,6 +3,7 @@
  * Gateway v2 (HTTP API) event and passed to the same Lambda handler that AWS would run.
  */
 import { randomUUID } from 'node:crypto';
+import { chmodSync, rmSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 
@@ -34,29 +35,53 @@ function compile(route: GatewayRoute): CompiledRoute {
   return { ...route, pattern: new RegExp(`^${source}$`), names };
 }
 
-export async function startGateway(routes: readonly GatewayRoute[], options: { port?: number } = {}): Promise<Gateway> {
+/**
+ * Serves the routes on 127.0.0.1:`port` and, when `socketPath` is given, on that unix socket too:
+ * the only way out of a local agent sandbox leads there.
+ */
+export async function startGateway(routes: readonly GatewayRoute[], options: { port?: number; socketPath?: string } = {}): Promise<Gateway> {
   const compiled = routes.map(compile);
-  const server: Server = createServer((req, res) => {
+  const listener = (req: IncomingMessage, res: ServerResponse) => {
     handle(compiled, req, res).catch((err: unknown) => {
       console.error('gateway error', err);
       if (!res.headersSent) send(res, { statusCode: 500, body: JSON.stringify({ error: { code: 'INTERNAL', message: 'internal error' } }) });
     });
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, '127.0.0.1', () => resolve());
-  });
+  };
+  const server: Server = createServer(listener);
+  await listen(server, options.port ?? 0, '127.0.0.1');
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : 0;
+  const servers = [server];
+  if (options.socketPath) {
+    rmSync(options.socketPath, { force: true });
+    const socket = createServer(listener);
+    await listen(socket, options.socketPath);
+    // Agents run as another user: they may connect (the socket is reachable only where it is bound in).
+    chmodSync(options.socketPath, 0o666);
+    servers.push(socket);
+  }
   return {
     url: `http://127.0.0.1:${port}`,
     port,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
+    close: async () => {
+      await Promise.all(
+        servers.map(
+          (s) =>
+            new Promise<void>((resolve) => {
+              s.closeAllConnections();
+              s.close(() => resolve());
+            }),
+        ),
+      );
+    },
   };
+}
+
+function listen(server: Server, ...where: [number, string] | [string]): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(...(where as [number, string]), () => resolve());
+  });
 }
 
 async function handle(routes: readonly CompiledRoute[], req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -67,9 +92,13 @@ async function handle(routes: readonly CompiledRoute[], req: IncomingMessage, re
     if (r.method !== method) return false;
     const match = r.pattern.exec(url.pathname);
     if (!match) return false;
-    pathParameters = Object.fromEntries(r.names.map((name, i) => [name, decodeURIComponent(match[i + 1]!)]));
+    pathParameters = Object.fromEntries(r.names.map((name, i) => [name, decodePathSegment(match[i + 1]!)]));
     return true;
   });
+  if (pathParameters && Object.values(pathParameters).includes(MALFORMED)) {
+    send(res, { statusCode: 400, body: JSON.stringify({ error: { code: 'VALIDATION', message: 'the path has a malformed percent-escape' } }) });
+    return;
+  }
   if (!route) {
     send(res, { statusCode: 404, body: JSON.stringify({ error: { code: 'NOT_FOUND', message: `no route for ${method} ${url.pathname}` } }) });
     return;
@@ -82,6 +111,17 @@ async function handle(routes: readonly CompiledRoute[], req: IncomingMessage, re
   const event = toEvent(req, url, route, pathParameters, body);
   const context = { awsRequestId: event.requestContext.requestId, functionName: `local-${route.method}-${route.path}` } as Context;
   send(res, await route.handler(event, context));
+}
+
+const MALFORMED = '\u0000malformed';
+
+/** A path parameter, percent-decoded as API Gateway does; a malformed escape is the caller's error. */
+function decodePathSegment(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return MALFORMED;
+  }
 }
 
 function readBody(req: IncomingMessage): Promise<string | undefined> {

@@ -1,38 +1,39 @@
 /**
  * The whole economy on one machine: DynamoDB Local (data kept in the data dir) and the SQS
  * emulator as child processes on loopback; the local gateway with the agent API and the human
- * page; the oracle on a timer, which also starts, extends and stops agents (child processes under
- * real limits) to match the leases; and the metering consumer. Used by `npm start`.
+ * page (also on a unix socket, the only way out of an agent's sandbox); the oracle on a timer,
+ * which also starts, extends and stops agents to match the leases; the local runner, which runs
+ * each agent in its sandbox under its lease's limits and measures its usage; and the metering
+ * consumer. Used by `npm start` and by the tests that run the economy as a whole.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import { mkdirSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { cpus, totalmem } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { GetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
-import { LocalRunner } from '../adapters/local-runner/local-runner.js';
+import { join } from 'node:path';
 import { ensureTables, makeDocumentClient } from '../adapters/dynamodb/client.js';
 import { tableDefinitions, type Tables } from '../adapters/dynamodb/tables.js';
+import { LocalRunner } from '../adapters/local-runner/local-runner.js';
+import { sandboxAvailability } from '../adapters/local-runner/sandbox.js';
 import { llmProviderFromEnv } from '../adapters/llm/provider.js';
 import { LocalWorkspaces } from '../adapters/workspace/local.js';
 import { loadConfig } from '../economy/config.js';
-import { onRunExit } from '../economy/launcher.js';
+import { continuation, onRunExit } from '../economy/launcher.js';
 import { systemClock } from '../economy/ports.js';
-import type { Bundle } from '../economy/resources.js';
 import { dynamoDeps, type Deps } from '../lambdas/deps.js';
-import { credentialHash, newCredential } from '../lambdas/http/auth.js';
 import { makeHandler as makeMetering } from '../lambdas/metering.js';
 import { makeHandler as makeOracle } from '../lambdas/oracle.js';
 import { API_ROUTES } from '../lambdas/routes.js';
+import { operatorToken, prepareDataDir } from './data-dir.js';
 import { startDynamoDbLocal, type DynamoDbLocal } from './dynamodb-local.js';
-import { freePort } from './free-port.js';
+import { startFauxqsProcess } from './emulators.js';
 import { startGateway, type Gateway } from './gateway.js';
+import { createGenesis } from './genesis.js';
 import { bundleRuntime, GENESIS_WORKSPACE } from './runtime-bundle.js';
 import { startScheduler, type Scheduler } from './scheduler.js';
 import { startSqsConsumer, type SqsConsumer } from './sqs-consumer.js';
 import { createQueueWithDlq, sqsClient } from './sqs.js';
+import { statusLine } from './status.js';
 
 export interface LocalStackOptions {
   port: number;
@@ -41,6 +42,8 @@ export interface LocalStackOptions {
   log: (line: string) => void;
   /** Called when a child process dies on its own: the stack is then stopping. */
   onCrash: (what: string) => void;
+  /** Run agent code without a sandbox (only where none can be made, and said loudly). */
+  unsafeNoSandbox?: boolean;
 }
 
 export interface LocalStack {
@@ -50,6 +53,8 @@ export interface LocalStack {
   generatedToken: boolean;
   deps: Deps;
   runner: LocalRunner;
+  /** Set when agents run without a sandbox: the warning the status line carries. */
+  unsafe?: string;
   status(): Promise<string>;
   stop(): Promise<void>;
 }
@@ -62,52 +67,22 @@ export class PortInUseError extends Error {
   }
 }
 
+export class SandboxUnavailableError extends Error {
+  constructor(why: string) {
+    super(
+      `agent code is written by agents and runs only in a sandbox, and none can be made here: ${why}.\n` +
+        '       Install bubblewrap (Debian/Ubuntu: apt-get install -y bubblewrap), or, knowing that agents can then read and do\n' +
+        '       whatever this user can, start with `npm start -- --unsafe-no-sandbox`.',
+    );
+  }
+}
+
 async function assertPortFree(port: number): Promise<void> {
   await new Promise<void>((resolve, reject) => {
     const server = createServer();
     server.once('error', (err: NodeJS.ErrnoException) => reject(err.code === 'EADDRINUSE' ? new PortInUseError(port) : err));
     server.listen(port, '127.0.0.1', () => server.close(() => resolve()));
   });
-}
-
-function operatorToken(dataDir: string, env: Record<string, string | undefined>): { token: string; generated: boolean } {
-  if (env.SYNTROPISM_OPERATOR_TOKEN) return { token: env.SYNTROPISM_OPERATOR_TOKEN, generated: false };
-  const file = join(dataDir, 'operator-token');
-  if (existsSync(file)) return { token: readFileSync(file, 'utf8').trim(), generated: false };
-  const token = randomBytes(24).toString('base64url');
-  writeFileSync(file, `${token}\n`, { mode: 0o600 });
-  chmodSync(file, 0o600);
-  return { token, generated: true };
-}
-
-/** The SQS emulator (fauxqs) as a child process on a free loopback port. */
-async function startSqsProcess(): Promise<{ endpoint: string; child: ChildProcess; stop(): Promise<void> }> {
-  // fauxqs exports only its ESM entry (dist/app.js); its CLI sits beside it.
-  const cli = join(dirname(fileURLToPath(import.meta.resolve('fauxqs'))), 'cli.js');
-  const port = await freePort();
-  const child = spawn(process.execPath, [cli], { env: { ...process.env, FAUXQS_PORT: String(port), FAUXQS_HOST: '127.0.0.1' }, stdio: 'ignore', detached: true });
-  const endpoint = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 20_000;
-  for (;;) {
-    try {
-      if ((await fetch(`${endpoint}/health`)).ok) break;
-    } catch {
-      // not yet listening
-    }
-    if (child.exitCode !== null || Date.now() > deadline) throw new Error('the SQS emulator (fauxqs) did not start');
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  return {
-    endpoint,
-    child,
-    stop: async () => {
-      if (child.exitCode === null && child.signalCode === null) {
-        const exited = new Promise((resolve) => child.once('exit', resolve));
-        child.kill('SIGTERM');
-        await exited;
-      }
-    },
-  };
 }
 
 /** Supply matched to this machine unless configured: its cores, and half its memory. */
@@ -121,7 +96,9 @@ function machineSupply(env: Record<string, string | undefined>): Record<string, 
 
 export async function startLocalStack(options: LocalStackOptions): Promise<LocalStack> {
   await assertPortFree(options.port);
-  mkdirSync(options.dataDir, { recursive: true });
+  const sandbox = sandboxAvailability();
+  if (!sandbox.available && !options.unsafeNoSandbox) throw new SandboxUnavailableError(sandbox.why);
+  prepareDataDir(options.dataDir);
   const env = machineSupply(options.env);
   const config = loadConfig(env, 'local');
   const { token, generated } = operatorToken(options.dataDir, env);
@@ -139,9 +116,9 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     dynamodb.process.once('exit', (code) => {
       if (!stopping) options.onCrash(`DynamoDB Local exited unexpectedly (code ${String(code)})`);
     });
-    const sqs = await startSqsProcess();
+    const sqs = await startFauxqsProcess();
     stoppers.push(() => sqs.stop());
-    sqs.child.once('exit', (code) => {
+    sqs.process.once('exit', (code) => {
       if (!stopping) options.onCrash(`the SQS emulator exited unexpectedly (code ${String(code)})`);
     });
 
@@ -160,27 +137,29 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     const metering = await createQueueWithDlq(queues, 'syntropism-metering', { maxReceiveCount: 5, visibilityTimeoutSeconds: 30 });
 
     const url = `http://127.0.0.1:${options.port}`;
-    // The runner reports exits to the deps it is part of: wired once both exist.
+    const runDir = join(options.dataDir, 'run');
+    mkdirSync(runDir, { recursive: true, mode: 0o700 });
+    const apiSocket = join(runDir, 'api.sock');
+    const unsafe = sandbox.available ? undefined : `UNSAFE: agents run without a sandbox (${sandbox.why})`;
+    // The runner reports exits and asks about renewals through the deps it is part of: wired once both exist.
     const wired: { deps?: Deps } = {};
-    const runner = new LocalRunner({
+    const runner: LocalRunner = new LocalRunner({
       runtime: await bundleRuntime(join(options.dataDir, 'runtime')),
-      dataDir: options.dataDir,
+      workspaces: join(options.dataDir, 'workspaces'),
+      logs: join(options.dataDir, 'logs'),
       seedWorkspace: GENESIS_WORKSPACE,
-      env: {
-        SYNTROPISM_API_URL: url,
-        METERING_QUEUE_URL: metering.queueUrl,
-        AWS_ENDPOINT_URL_SQS: sqs.endpoint,
-        AWS_REGION: local.region,
-        AWS_ACCESS_KEY_ID: 'local',
-        AWS_SECRET_ACCESS_KEY: 'local',
-        AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+      api: unsafe ? { sandbox: false, url } : { sandbox: true, socket: apiSocket },
+      ...(env.SYNTROPISM_AGENT_UID ? { agentUid: Number(env.SYNTROPISM_AGENT_UID) } : {}),
+      continuation: (run) => continuation(wired.deps!, run),
+      onUsage: async (report) => {
+        await queues.send(new SendMessageCommand({ QueueUrl: metering.queueUrl, MessageBody: JSON.stringify(report) }));
       },
       onExit: (exit) => {
         options.log(`agent ${exit.agentId} stopped: ${exit.reason}`);
-        if (wired.deps) void onRunExit(wired.deps, exit).catch((err: unknown) => options.log(`could not close lease: ${String(err)}`));
+        if (wired.deps) void onRunExit(wired.deps, exit).catch((err: unknown) => options.log(`after agent ${exit.agentId} stopped: ${String(err)}`));
       },
+      log: options.log,
     });
-    stoppers.push(() => runner.stopAll());
     const deps = dynamoDeps({
       client,
       tables: TABLES,
@@ -195,21 +174,27 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
 
     const gateway: Gateway = await startGateway(
       API_ROUTES.map((r) => ({ method: r.method, path: r.path, handler: r.makeHandler(deps) })),
-      { port: options.port },
+      { port: options.port, socketPath: apiSocket },
     );
     stoppers.push(() => gateway.close());
 
-    await createGenesis(deps, options);
+    const leaseSeconds = env.SYNTROPISM_GENESIS_LEASE_SECONDS;
+    await createGenesis(deps, { dataDir: options.dataDir, log: options.log, ...(leaseSeconds ? { leaseSeconds: Number(leaseSeconds) } : {}) });
 
     const consumer: SqsConsumer = startSqsConsumer({ client: queues, queueUrl: metering.queueUrl, handler: makeMetering(deps), onError: (err) => options.log(`metering: ${String(err)}`) });
     stoppers.push(() => consumer.stop());
     // Quietly, unless a round did something worth a line.
     const oracle = makeOracle(deps, (report) => {
-      if (report.ran && (report.winners || report.expired || report.expiredPrompts)) {
-        options.log(`round ${report.round}: ${report.settled} lease(s) sold for ${report.volume / 1_000_000} cr, ${report.expired} bid(s) and ${report.expiredPrompts} prompt(s) expired`);
+      if (report.ran && (report.winners || report.expired || report.expiredPrompts || report.died)) {
+        options.log(
+          `round ${report.round}: ${report.settled} lease(s) sold for ${report.volume / 1_000_000} cr, ${report.expired} bid(s) and ${report.expiredPrompts} prompt(s) expired${report.died ? `, ${report.died} agent(s) died` : ''}`,
+        );
       }
       for (const agentId of report.launched?.started ?? []) options.log(`agent ${agentId} started`);
+      for (const failure of report.launched?.failed ?? []) options.log(`agent ${failure.agentId}: ${failure.error}`);
     });
+    // Stopped in reverse: the oracle first, then the agents (while the API they talk to is still up).
+    stoppers.push(() => runner.stopAll());
     const scheduler: Scheduler = startScheduler(config.roundSeconds, oracle, (err) => options.log(`oracle round failed: ${String(err)}`));
     stoppers.push(() => scheduler.stop());
 
@@ -219,61 +204,12 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       generatedToken: generated,
       deps,
       runner,
-      status: () => statusLine(deps, runner, queues, metering.dlqUrl),
+      ...(unsafe ? { unsafe } : {}),
+      status: () => statusLine(deps, runner, queues, metering.dlqUrl, unsafe),
       stop,
     };
   } catch (err) {
     await stop();
     throw err;
   }
-}
-
-/**
- * On an empty economy: the genesis agent, its endowment granted by the human who started it, and
- * its first bid placed on its behalf (an agent cannot act before its first lease); from then on
- * it bids for itself. Its own credential is kept in the data dir for the operator.
- */
-async function createGenesis(deps: Deps, options: LocalStackOptions): Promise<void> {
-  if ((await deps.agents.listAgents(1)).length > 0) return;
-  const credential = newCredential();
-  const { agentId } = await deps.agents.createAgent({
-    agentId: deps.newId(),
-    credentialHash: credentialHash(credential),
-    endowment: deps.config.genesisEndowment,
-    idempotencyKey: 'genesis',
-  });
-  writeFileSync(join(options.dataDir, 'genesis-credential'), `${credential}\n`, { mode: 0o600 });
-  const strategy = JSON.parse(readFileSync(join(GENESIS_WORKSPACE, 'strategy.json'), 'utf8')) as { bundle: Omit<Bundle, 'durationSeconds'>; leaseSeconds: number };
-  const firstLease = Number(options.env.SYNTROPISM_GENESIS_FIRST_LEASE_SECONDS ?? strategy.leaseSeconds);
-  await deps.bids.placeBid({
-    agentId,
-    bundle: { ...strategy.bundle, durationSeconds: firstLease },
-    amount: Math.floor(deps.config.genesisEndowment / 100),
-    idempotencyKey: 'genesis-first-bid',
-  });
-  options.log(`created the genesis agent ${agentId} with ${deps.config.genesisEndowment / 1_000_000} credits, and placed its first bid`);
-}
-
-async function statusLine(deps: Deps, runner: LocalRunner, queues: SQSClient, dlqUrl: string): Promise<string> {
-  const [state, history, agents, audit, running, dlq] = await Promise.all([
-    deps.rounds.state(),
-    deps.rounds.history(1),
-    deps.agents.listAgents(1000),
-    deps.ledger.audit(),
-    runner.running(),
-    queues.send(new GetQueueAttributesCommand({ QueueUrl: dlqUrl, AttributeNames: ['ApproximateNumberOfMessages'] })),
-  ]);
-  const last = history[0]?.outcome?.resources;
-  const price = (r: 'vcpu' | 'memoryMiB' | 'tokens' | 'attention') => {
-    const p = last?.[r].marketPrice;
-    return p === null || p === undefined ? '–' : (p / 1e12).toExponential(1);
-  };
-  const util = (r: 'vcpu' | 'memoryMiB' | 'tokens' | 'attention') => `${Math.round((last?.[r].utilisation ?? 0) * 100)}%`;
-  const dead = Number(dlq.Attributes?.ApproximateNumberOfMessages ?? 0);
-  return (
-    `round ${state?.lastRound ?? 0} · agents ${agents.filter((a) => a.status === 'alive').length} alive, ${running.length} running · ` +
-    `circulating ${(audit.circulating / 1_000_000).toFixed(2)} cr${audit.ok ? '' : ` · AUDIT DRIFT ${audit.drift}`} · ` +
-    `price cr/unit vcpu ${price('vcpu')} mem ${price('memoryMiB')} tok ${price('tokens')} attn ${price('attention')} · ` +
-    `use vcpu ${util('vcpu')} mem ${util('memoryMiB')} tok ${util('tokens')} attn ${util('attention')}${dead ? ` · ${dead} metering message(s) in the DLQ` : ''}`
-  );
 }

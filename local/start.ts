@@ -1,19 +1,25 @@
 /**
  * `npm start`: the whole economy on this machine. Reads PORT (8787), SYNTROPISM_DATA_DIR
  * (./.syntropism), SYNTROPISM_OPERATOR_TOKEN (generated, saved in the data dir and printed once
- * when unset) and ROUND_SECONDS (5); `npm start -- --fresh` starts a new economy. Ctrl-C stops
- * everything; a crash of any child process stops the rest with a message saying which.
+ * when unset) and ROUND_SECONDS (5); `npm start -- --fresh` starts a new economy;
+ * `--unsafe-no-sandbox` runs agent code unconfined where no sandbox can be made.
+ *
+ * It stops, leaving nothing running, on Ctrl-C (SIGINT to the whole foreground group), on SIGTERM,
+ * when its parent goes away (npm killed by SIGTERM does not pass it on through its shell), and when
+ * any of its children crashes (with a message saying which).
  */
 import { rmSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { DataDirVersionError } from './data-dir.js';
 import { JavaMissingError } from './dynamodb-local.js';
-import { PortInUseError, startLocalStack } from './stack.js';
+import { PortInUseError, SandboxUnavailableError, startLocalStack, type LocalStack } from './stack.js';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
 const port = Number(process.env.PORT ?? 8787);
 const dataDir = resolve(process.env.SYNTROPISM_DATA_DIR ?? '.syntropism');
 const fresh = process.argv.includes('--fresh');
+const unsafeNoSandbox = process.argv.includes('--unsafe-no-sandbox');
 const interactive = process.stdout.isTTY;
 
 const log = (line: string) => {
@@ -26,31 +32,46 @@ async function main(): Promise<void> {
     rmSync(dataDir, { recursive: true, force: true });
     log(`--fresh: removed ${dataDir}`);
   }
-  let shuttingDown = false;
-  let exitCode = 0;
+  // What a shutdown must stop; it may come at any moment, during start-up too.
+  const running: { stack?: LocalStack; ticker?: NodeJS.Timeout; stopping: boolean; exitCode: number } = { stopping: false, exitCode: 0 };
+  const parent = process.ppid;
+  const orphanWatch = setInterval(() => {
+    if (process.ppid !== parent) {
+      log('the parent process is gone');
+      void shutdown();
+    }
+  }, 500);
+  async function shutdown(): Promise<void> {
+    if (running.stopping) return;
+    running.stopping = true;
+    clearInterval(running.ticker);
+    clearInterval(orphanWatch);
+    log('stopping…');
+    await running.stack?.stop();
+    log('stopped');
+    process.exit(running.exitCode);
+  }
+  process.on('SIGINT', () => void shutdown());
+  process.on('SIGTERM', () => void shutdown());
+  process.on('SIGHUP', () => void shutdown());
+
   const stack = await startLocalStack({
     port,
     dataDir,
     env: { ...process.env, ROUND_SECONDS: process.env.ROUND_SECONDS ?? '5' },
     log,
+    unsafeNoSandbox,
     onCrash: (what) => {
       log(`error: ${what}; stopping everything`);
-      exitCode = 1;
+      running.exitCode = 1;
       void shutdown();
     },
   });
-
-  async function shutdown(): Promise<void> {
-    if (shuttingDown) return;
-    shuttingDown = true;
-    clearInterval(ticker);
-    log('stopping…');
+  running.stack = stack;
+  if (running.stopping) {
     await stack.stop();
-    log('stopped');
-    process.exit(exitCode);
+    return;
   }
-  process.on('SIGINT', () => void shutdown());
-  process.on('SIGTERM', () => void shutdown());
 
   console.log(`
 Syntropism is running.
@@ -58,9 +79,10 @@ Syntropism is running.
   agent API      ${stack.url}
   data           ${dataDir}
   operator token ${stack.generatedToken ? `${stack.operatorToken}   (generated; saved in ${dataDir}/operator-token, shown only now)` : '(from SYNTROPISM_OPERATOR_TOKEN or the data dir)'}
+  agents         ${stack.unsafe ?? `sandboxed (bubblewrap), limits by ${stack.runner.limiter}`}
 Ctrl-C stops everything.
 `);
-  const ticker = setInterval(() => {
+  running.ticker = setInterval(() => {
     void stack.status().then(
       (line) => {
         if (interactive) process.stdout.write(`\r\x1b[K${line}`);
@@ -72,7 +94,8 @@ Ctrl-C stops everything.
 }
 
 main().catch((err: unknown) => {
-  if (err instanceof JavaMissingError || err instanceof PortInUseError) console.error(`error: ${err.message}`);
+  const known = [JavaMissingError, PortInUseError, SandboxUnavailableError, DataDirVersionError].some((kind) => err instanceof kind);
+  if (known) console.error(`error: ${(err as Error).message}`);
   else console.error('error: could not start:', err);
   process.exit(1);
 });

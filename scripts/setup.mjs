@@ -28,6 +28,16 @@ if (spawnSync(java, ['-version'], { stdio: 'ignore' }).status !== 0) {
   process.exit(1);
 }
 
+// Agent code is hostile: it runs only in a bubblewrap sandbox. `npm start` refuses to run agents
+// without one (and says so); the tests check the sandbox for real, so they need it.
+if (process.argv.includes('--sandbox') && spawnSync('bwrap', ['--version'], { stdio: 'ignore' }).status !== 0) {
+  console.error(
+    'setup: agents run in a bubblewrap sandbox, and the tests check it for real; `bwrap` was not found.\n' +
+      '       On Debian/Ubuntu: sudo apt-get update && sudo apt-get install -y bubblewrap',
+  );
+  process.exit(1);
+}
+
 const chromium = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 if (process.argv.includes('--browser') && !existsSync(chromium)) {
   console.error(

@@ -1,16 +1,20 @@
 /**
  * Agents and their credentials in the records table:
- *   agent#<id> / profile   { status, generation, lineage, createdAt }
- *   cred#<sha256> / cred   { agentId }    only the credential's hash is ever stored
- * A dead agent's credential item is deleted, so a credential lookup is one read.
+ *   agent#<id> / profile   { status, generation, lineage, createdAt, pendingBids, lastBidAt,
+ *                            leasedUntil, credentialHash, runId, runCredentialHash }
+ *   cred#<sha256> / cred   { agentId, kind?, runId?, expiresAt? }   only a credential's hash is stored
+ * An agent's own credential lives as long as the agent; a run credential as long as one run (see
+ * run-credentials.ts). A dead agent's credentials are deleted, so a credential lookup is one read.
  */
-import { GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { ConflictError, ForbiddenError, NotFoundError } from '../../economy/errors.js';
-import { planBurn, planOpenAccount, planSpawn } from '../../economy/ledger.js';
-import type { Agent } from '../../economy/market.js';
+import { planDeath, planOpenAccount, planSpawn } from '../../economy/ledger.js';
+import { newBid, planFirstBid, type Agent, type Bid } from '../../economy/market.js';
 import type { Micros } from '../../economy/money.js';
-import type { AgentDirectory, Idempotent } from '../../economy/ports.js';
-import type { DynamoLedgerStore } from './ledger.js';
+import type { PlanContext } from '../../economy/ledger.js';
+import type { AgentDirectory, Birth, FirstBid, Idempotent, Judged } from '../../economy/ports.js';
+import { bidPut } from './bids.js';
+import type { Built, DynamoLedgerStore } from './ledger.js';
 import { queryIndex, recordOf } from './records.js';
 import { sortable, TTL_ATTRIBUTE, type Tables } from './tables.js';
 import type { Write } from './transact.js';
@@ -19,6 +23,7 @@ import type { Write } from './transact.js';
 const AGENTS_INDEX_KEY = 'agents';
 
 export const agentKey = (agentId: string) => ({ pk: `agent#${agentId}`, sk: 'profile' });
+export const credentialKey = (hash: string) => ({ pk: `cred#${hash}`, sk: 'cred' });
 
 /** A transaction item that holds only while the agent is alive (404 if there is no such agent, 403 if dead). */
 export function aliveCheck(tables: Tables, agentId: string): Write {
@@ -35,7 +40,9 @@ export function aliveCheck(tables: Tables, agentId: string): Write {
     explain: (current) => (current ? new ForbiddenError(`agent ${agentId} is dead`) : new NotFoundError('agent', agentId)),
   };
 }
-const credentialKey = (hash: string) => ({ pk: `cred#${hash}`, sk: 'cred' });
+
+/** The stored profile: the agent, with the hashes of its credentials. */
+export type Profile = Agent & { credentialHash?: string; runId?: string; runCredentialHash?: string };
 
 export class DynamoAgentDirectory implements AgentDirectory {
   constructor(
@@ -44,70 +51,94 @@ export class DynamoAgentDirectory implements AgentDirectory {
     private readonly ledger: DynamoLedgerStore,
   ) {}
 
-  createAgent(req: Idempotent & { agentId: string; credentialHash: string; endowment: Micros; round?: number }): Promise<{ agentId: string; credentialHash: string }> {
-    // The new id and credential are made fresh by each attempt: only the endowment says what was asked.
-    const identity = { idempotencyKey: req.idempotencyKey, endowment: req.endowment };
-    return this.ledger.commit('createAgent', identity, (ctx) => {
-      const agent: Agent = { agentId: req.agentId, status: 'alive', generation: 0, lineage: [], createdAt: ctx.now, lastActiveRound: req.round ?? 0 };
+  createAgent(
+    req: Idempotent & Birth & { agentId: string; credentialHash: string; endowment: Micros; round: number; firstBid?: FirstBid },
+  ): Promise<{ agent: Agent; credentialHash: string; bid?: Bid }> {
+    // The new id and credential are made fresh by each attempt: only what was asked is the request.
+    const identity = { idempotencyKey: req.idempotencyKey, endowment: req.endowment, firstBid: req.firstBid, filesHash: req.filesHash };
+    return this.birth('createAgent', identity, req.prepare, (ctx) => {
+      const opening = planOpenAccount({ accountId: req.agentId, ...(req.endowment > 0 ? { grant: { amount: req.endowment, ref: 'operator' } } : {}) }, ctx);
+      const bid = req.firstBid && newBid({ ...req.firstBid, bidId: ctx.newId(), agentId: req.agentId, payerId: req.agentId, now: ctx.now, lastRound: req.round });
+      const agent = newAgent({ agentId: req.agentId, generation: 0, lineage: [], now: ctx.now, bid });
       return {
-        plan: planOpenAccount({ accountId: req.agentId, ...(req.endowment > 0 ? { grant: { amount: req.endowment, ref: 'operator' } } : {}) }, ctx),
-        writes: this.birthWrites(agent, req.credentialHash, ctx.now),
-        result: { agentId: req.agentId, credentialHash: req.credentialHash },
+        plan: bid ? planFirstBid(opening, req.endowment, bid, ctx) : opening,
+        writes: [...this.birthWrites(agent, req.credentialHash, ctx.now), ...(bid ? [bidPut(this.tables, bid)] : [])],
+        result: { agent, credentialHash: req.credentialHash, ...(bid ? { bid } : {}) },
       };
     });
   }
 
   spawnAgent(
-    req: Idempotent & { parentId: string; childId: string; credentialHash: string; endowment: Micros; fee: Micros; round: number },
-  ): Promise<{ agent: Agent; credentialHash: string }> {
-    const identity = { idempotencyKey: req.idempotencyKey, parentId: req.parentId, endowment: req.endowment };
-    return this.ledger.commit('spawnAgent', identity, async (ctx) => {
+    req: Idempotent & Birth & { parentId: string; childId: string; credentialHash: string; endowment: Micros; fee: Micros; round: number; firstBid?: FirstBid },
+  ): Promise<{ agent: Agent; credentialHash: string; bid?: Bid }> {
+    const identity = { idempotencyKey: req.idempotencyKey, parentId: req.parentId, endowment: req.endowment, firstBid: req.firstBid, filesHash: req.filesHash };
+    return this.birth('spawnAgent', identity, req.prepare, async (ctx) => {
       const parent = await this.getAgent(req.parentId);
       if (parent.status !== 'alive') throw new ForbiddenError(`agent ${parent.agentId} is dead`);
-      const child: Agent = {
-        agentId: req.childId,
-        status: 'alive',
-        generation: parent.generation + 1,
-        lineage: [parent.agentId, ...parent.lineage],
-        createdAt: ctx.now,
-        lastActiveRound: req.round,
-      };
+      const bid = req.firstBid && newBid({ ...req.firstBid, bidId: ctx.newId(), agentId: req.childId, payerId: req.childId, now: ctx.now, lastRound: req.round });
+      const child = newAgent({ agentId: req.childId, generation: parent.generation + 1, lineage: [parent.agentId, ...parent.lineage], now: ctx.now, bid });
+      const spawn = planSpawn({ parent: parent.agentId, child: child.agentId, fee: req.fee, endowment: req.endowment }, ctx);
       return {
-        plan: planSpawn({ parent: parent.agentId, child: child.agentId, fee: req.fee, endowment: req.endowment }, ctx),
-        writes: [aliveCheck(this.tables, parent.agentId), ...this.birthWrites(child, req.credentialHash, ctx.now)],
-        result: { agent: child, credentialHash: req.credentialHash },
+        plan: bid ? planFirstBid(spawn, req.endowment, bid, ctx) : spawn,
+        writes: [aliveCheck(this.tables, parent.agentId), ...this.birthWrites(child, req.credentialHash, ctx.now), ...(bid ? [bidPut(this.tables, bid)] : [])],
+        result: { agent: child, credentialHash: req.credentialHash, ...(bid ? { bid } : {}) },
       };
     });
   }
 
+  /** A replay returns the first birth and prepares nothing; a new request prepares, then commits. */
+  private async birth<R>(operation: string, identity: Idempotent, prepare: (() => Promise<void>) | undefined, build: (ctx: PlanContext) => Promise<Built<R>> | Built<R>): Promise<R> {
+    const prior = await this.ledger.prior<R>(operation, identity);
+    if (prior) return prior;
+    await prepare?.();
+    return this.ledger.commit(operation, identity, build);
+  }
+
   /**
-   * Death: the agent is marked dead, its own credential deleted (run credentials are refused for a
-   * dead agent) and its leftover credits burned, in one transaction.
+   * Death: the agent is marked dead, its credentials deleted and its leftover credits burned, in
+   * one transaction that holds only if the agent is exactly as the round judged it: no pending bid
+   * for it, the same last bid, the same run, the same balance.
    */
-  async bury(req: { agentId: string; round: number; reason: string }): Promise<{ burned: Micros }> {
+  async bury(req: { agentId: string; round: number; reason: string; judged: Judged }): Promise<{ burned: Micros }> {
     const agent = await this.getAgent(req.agentId);
     if (agent.status === 'dead') return { burned: 0 };
-    const balance = await this.ledger.getBalance(req.agentId);
+    const { judged } = req;
     const request = { idempotencyKey: `death-${req.agentId}`, agentId: req.agentId };
+    const conditions = ['#status = :alive', '(attribute_not_exists(pendingBids) OR pendingBids = :pending)'];
+    const values: Record<string, unknown> = { ':dead': 'dead', ':alive': 'alive', ':round': req.round, ':reason': req.reason, ':pending': judged.pendingBids };
+    if (judged.lastBidAt === undefined) conditions.push('attribute_not_exists(lastBidAt)');
+    else {
+      conditions.push('lastBidAt = :lastBidAt');
+      values[':lastBidAt'] = judged.lastBidAt;
+    }
+    if (agent.runId === undefined) conditions.push('attribute_not_exists(runId)');
+    else {
+      conditions.push('runId = :runId');
+      values[':runId'] = agent.runId;
+    }
+    const deleteCredential = (hash: string | undefined): Write[] =>
+      hash ? [{ item: { Delete: { TableName: this.tables.records, Key: credentialKey(hash) } }, explain: () => new ConflictError('credential') }] : [];
     return this.ledger.commit('bury', request, (ctx) => ({
-      ...(balance.available > 0 ? { plan: planBurn({ from: req.agentId, amount: balance.available, reason: 'death', ref: req.agentId }, ctx) } : {}),
+      plan: planDeath({ accountId: req.agentId, available: judged.available, held: judged.held }, ctx),
       writes: [
         {
           item: {
             Update: {
               TableName: this.tables.records,
               Key: agentKey(req.agentId),
-              UpdateExpression: 'SET #status = :dead, diedRound = :round, deathReason = :reason',
-              ConditionExpression: '#status = :alive',
+              UpdateExpression: 'SET #status = :dead, diedRound = :round, deathReason = :reason REMOVE runId, runCredentialHash',
+              ConditionExpression: conditions.join(' AND '),
               ExpressionAttributeNames: { '#status': 'status' },
-              ExpressionAttributeValues: { ':dead': 'dead', ':alive': 'alive', ':round': req.round, ':reason': req.reason },
+              ExpressionAttributeValues: values,
             },
           },
-          explain: () => new ConflictError(`agent ${req.agentId} is already dead`),
+          explain: (current) =>
+            current?.status === 'dead' ? new ConflictError(`agent ${req.agentId} is already dead`) : new ConflictError(`agent ${req.agentId} changed since it was judged`),
         },
-        ...(agent.credentialHash ? [{ item: { Delete: { TableName: this.tables.records, Key: credentialKey(agent.credentialHash) } }, explain: () => new ConflictError('credential') }] : []),
+        ...deleteCredential(agent.credentialHash),
+        ...deleteCredential(agent.runCredentialHash),
       ],
-      result: { burned: balance.available },
+      result: { burned: judged.available },
     }));
   }
 
@@ -140,32 +171,34 @@ export class DynamoAgentDirectory implements AgentDirectory {
   async agentIdForCredential(credentialHash: string, now: number): Promise<string | undefined> {
     const { Item } = await this.client.send(new GetCommand({ TableName: this.tables.records, Key: credentialKey(credentialHash) }));
     if (!Item) return undefined;
-    // Run credentials expire with their run (DynamoDB's TTL removes them later), and die with their agent.
+    // A run credential expires with its run (and DynamoDB's TTL removes it later); death deletes every credential.
     const expiresAt = Item[TTL_ATTRIBUTE] as number | undefined;
     if (expiresAt !== undefined && expiresAt * 1000 <= now) return undefined;
-    if (Item.kind === 'run' && (await this.getAgent(Item.agentId as string)).status !== 'alive') return undefined;
     return Item.agentId as string;
-  }
-
-  async addRunCredential(req: { agentId: string; credentialHash: string; expiresAt: number }): Promise<void> {
-    await this.client.send(
-      new PutCommand({
-        TableName: this.tables.records,
-        Item: { ...credentialKey(req.credentialHash), t: 'credential', agentId: req.agentId, kind: 'run', [TTL_ATTRIBUTE]: Math.ceil(req.expiresAt / 1000) },
-        ConditionExpression: 'attribute_not_exists(pk)',
-      }),
-    );
   }
 
   async listAgents(limit: number): Promise<Agent[]> {
     return (await queryIndex(this.client, this.tables, AGENTS_INDEX_KEY, limit)).map(toAgent);
   }
 
-  async getAgent(agentId: string): Promise<Agent & { credentialHash?: string }> {
+  async getAgent(agentId: string): Promise<Profile> {
     const { Item } = await this.client.send(new GetCommand({ TableName: this.tables.records, Key: agentKey(agentId), ConsistentRead: true }));
     if (!Item) throw new NotFoundError('agent', agentId);
     return toAgent(Item);
   }
 }
 
-const toAgent = (item: Record<string, unknown>) => recordOf(item) as unknown as Agent & { credentialHash?: string };
+/** A new agent; a first bid placed with it counts as its first activity. */
+function newAgent(req: { agentId: string; generation: number; lineage: string[]; now: number; bid: Bid | undefined }): Agent {
+  return {
+    agentId: req.agentId,
+    status: 'alive',
+    generation: req.generation,
+    lineage: req.lineage,
+    createdAt: req.now,
+    pendingBids: req.bid ? 1 : 0,
+    ...(req.bid ? { lastBidAt: req.now } : {}),
+  };
+}
+
+const toAgent = (item: Record<string, unknown>) => recordOf(item) as unknown as Profile;

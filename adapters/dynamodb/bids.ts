@@ -1,31 +1,83 @@
 /**
- * Bids and leases in the records table, each under its agent's partition so that an agent can
+ * Bids and leases in the records table, each under one agent's partition so that an agent can
  * only ever address its own:
- *   agent#<id> / bid#<bidId>      a bid; while pending it is in the index as pending#<shard>
- *   agent#<id> / lease#<leaseId>  a lease; in the index as lease#<shard>, sorted by end time
+ *   agent#<payer> / bid#<bidId>    a bid, under the agent that pays for it (itself, or a sponsor);
+ *                                  while pending it is in the index as pending#<shard>
+ *   agent#<id> / lease#<leaseId>   a lease, under the agent it runs; in the index as
+ *                                  lease#<shard>, sorted by end time
+ * The profile of the agent a bid is for counts its pending bids (dormancy and death read it).
  * Every change that moves money goes through the ledger's `commit`, in the same transaction.
  */
 import { GetCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { createHash } from 'node:crypto';
 import { ConflictError, ForbiddenError, NotFoundError } from '../../economy/errors.js';
 import { planCapture, planHold, planRelease } from '../../economy/ledger.js';
-import type { Bid, BidState, Lease } from '../../economy/market.js';
-import { assertMicros, type Micros } from '../../economy/money.js';
+import { newBid, type Bid, type BidState, type Lease } from '../../economy/market.js';
+import type { Micros } from '../../economy/money.js';
 import type { BidBook, Idempotent, Page } from '../../economy/ports.js';
-import { assertBundle, type Bundle } from '../../economy/resources.js';
+import type { Bundle } from '../../economy/resources.js';
 import { assertLimit, decodeCursor, encodeCursor } from './cursor.js';
 import type { DynamoLedgerStore } from './ledger.js';
 import { queryAll, recordOf } from './records.js';
 import { DynamoRoundLog } from './rounds.js';
 import { INDEX_SHARDS, RECORDS_INDEX, sortable, type Tables } from './tables.js';
 import type { Write } from './transact.js';
+import { isConditionFailure } from './conditions.js';
 
-const bidKey = (agentId: string, bidId: string) => ({ pk: `agent#${agentId}`, sk: `bid#${bidId}` });
+const bidKey = (payerId: string, bidId: string) => ({ pk: `agent#${payerId}`, sk: `bid#${bidId}` });
 const leaseKey = (agentId: string, leaseId: string) => ({ pk: `agent#${agentId}`, sk: `lease#${leaseId}` });
+const profileKey = (agentId: string) => ({ pk: `agent#${agentId}`, sk: 'profile' });
 
 /** Spreads index entries over shards by id, so that no index partition takes every write. */
 function shardOf(id: string): number {
   return createHash('sha1').update(id).digest().readUInt16BE(0) % INDEX_SHARDS;
+}
+
+/** A new pending bid's item, in the pending index. */
+export function bidPut(tables: Tables, bid: Bid): Write {
+  return {
+    item: {
+      Put: {
+        TableName: tables.records,
+        Item: { ...bidKey(bid.payerId, bid.bidId), t: 'bid', ...bid, gsi1pk: `pending#${shardOf(bid.bidId)}`, gsi1sk: `${sortable(bid.placedAt)}#${bid.bidId}` },
+        ConditionExpression: 'attribute_not_exists(pk)',
+      },
+    },
+    explain: () => new ConflictError(`bid ${bid.bidId} already exists`),
+  };
+}
+
+/** A bid for a living agent: its pending bids counted, and its last bid's time (dormancy counts from it). */
+function countBid(tables: Tables, bid: Bid): Write {
+  return {
+    item: {
+      Update: {
+        TableName: tables.records,
+        Key: profileKey(bid.agentId),
+        UpdateExpression: 'SET lastBidAt = :now ADD pendingBids :one',
+        ConditionExpression: '#status = :alive',
+        ExpressionAttributeNames: { '#status': 'status' },
+        ExpressionAttributeValues: { ':now': bid.placedAt, ':one': 1, ':alive': 'alive' },
+      },
+    },
+    explain: (current) => (current ? new ForbiddenError(`agent ${bid.agentId} is dead`) : new NotFoundError('agent', bid.agentId)),
+  };
+}
+
+/** A bid closed: one pending bid fewer for its agent, and, when it won, the lease's end. */
+function uncountBid(tables: Tables, bid: Bid, leasedUntil?: number): Write {
+  return {
+    item: {
+      Update: {
+        TableName: tables.records,
+        Key: profileKey(bid.agentId),
+        UpdateExpression: `${leasedUntil !== undefined ? 'SET leasedUntil = :until ' : ''}ADD pendingBids :minus`,
+        ConditionExpression: 'attribute_exists(pk)',
+        ExpressionAttributeValues: { ':minus': -1, ...(leasedUntil !== undefined ? { ':until': leasedUntil } : {}) },
+      },
+    },
+    explain: () => new NotFoundError('agent', bid.agentId),
+  };
 }
 
 export class DynamoBidBook implements BidBook {
@@ -39,88 +91,47 @@ export class DynamoBidBook implements BidBook {
     this.rounds = new DynamoRoundLog(client, tables);
   }
 
-  placeBid(req: Idempotent & { agentId: string; bundle: Bundle; amount: Micros }): Promise<Bid> {
+  placeBid(req: Idempotent & { payerId: string; agentId: string; bundle: Bundle; amount: Micros }): Promise<Bid> {
     return this.ledger.commit('placeBid', req, async (ctx) => {
-      assertBundle(req.bundle);
-      assertMicros(req.amount, 'amount', 'positive');
       const state = await this.rounds.state();
-      const bidId = ctx.newId();
-      const bid: Bid = {
-        bidId,
-        agentId: req.agentId,
-        bundle: req.bundle,
-        amount: req.amount,
-        holdId: bidId,
-        state: 'pending',
-        placedAt: ctx.now,
-        firstRound: (state?.lastRound ?? 0) + 1,
-      };
-      const write: Write = {
-        item: {
-          Put: {
-            TableName: this.tables.records,
-            Item: {
-              ...bidKey(bid.agentId, bidId),
-              t: 'bid',
-              ...bid,
-              gsi1pk: `pending#${shardOf(bidId)}`,
-              gsi1sk: `${sortable(bid.placedAt)}#${bidId}`,
-            },
-            ConditionExpression: 'attribute_not_exists(pk)',
-          },
-        },
-        explain: () => new ConflictError(`bid ${bidId} already exists`),
-      };
-      // Bidding is being active (dormancy counts from here), and only the living may.
-      const active: Write = {
-        item: {
-          Update: {
-            TableName: this.tables.records,
-            Key: { pk: `agent#${req.agentId}`, sk: 'profile' },
-            UpdateExpression: 'SET lastActiveRound = :round',
-            ConditionExpression: '#status = :alive',
-            ExpressionAttributeNames: { '#status': 'status' },
-            ExpressionAttributeValues: { ':round': bid.firstRound, ':alive': 'alive' },
-          },
-        },
-        explain: (current) => (current ? new ForbiddenError(`agent ${req.agentId} is dead`) : new NotFoundError('agent', req.agentId)),
-      };
+      const bid = newBid({ ...req, bidId: ctx.newId(), now: ctx.now, lastRound: state?.lastRound ?? 0 });
       return {
-        plan: planHold({ accountId: req.agentId, amount: req.amount, holdId: bidId, reason: 'bid', ref: bidId }, ctx),
-        writes: [write, active],
+        plan: planHold({ accountId: bid.payerId, amount: bid.amount, holdId: bid.holdId, reason: 'bid', ref: bid.bidId }, ctx),
+        // Only the living may be bid for; the bid counts as their activity.
+        writes: [bidPut(this.tables, bid), countBid(this.tables, bid)],
         result: bid,
       };
     });
   }
 
-  cancelBid(req: Idempotent & { agentId: string; bidId: string }): Promise<Bid> {
+  cancelBid(req: Idempotent & { payerId: string; bidId: string }): Promise<Bid> {
     return this.closeBid('cancelBid', req, 'cancelled');
   }
 
-  expireBid(req: Idempotent & { round: number; bidId: string; agentId: string }): Promise<Bid> {
+  expireBid(req: Idempotent & { round: number; payerId: string; bidId: string }): Promise<Bid> {
     return this.closeBid('expireBid', req, 'expired', req.round);
   }
 
-  private closeBid(operation: string, req: Idempotent & { agentId: string; bidId: string }, to: 'cancelled' | 'expired', round?: number): Promise<Bid> {
+  private closeBid(operation: string, req: Idempotent & { payerId: string; bidId: string }, to: 'cancelled' | 'expired', round?: number): Promise<Bid> {
     return this.ledger.commit(operation, req, async (ctx) => {
-      const bid = await this.getBid(req.agentId, req.bidId);
+      const bid = await this.getBid(req.payerId, req.bidId);
       if (bid.state !== 'pending') throw new ConflictError(`bid ${bid.bidId} is already ${bid.state}`, { bidId: bid.bidId, state: bid.state });
       const hold = await this.ledger.getHold(bid.holdId);
       const closed: Bid = { ...bid, state: to, closedAt: ctx.now, ...(round !== undefined ? { closedRound: round } : {}) };
       return {
         plan: planRelease(hold, { reason: to === 'cancelled' ? 'bid cancelled' : 'bid expired', ref: bid.bidId, as: to === 'cancelled' ? 'voided' : 'expired' }, ctx),
-        writes: [this.closeWrite(closed)],
+        writes: [this.closeWrite(closed), uncountBid(this.tables, bid)],
         result: closed,
       };
     });
   }
 
-  settleWinner(req: Idempotent & { round: number; bidId: string; agentId: string; payment: Micros; lease: Lease }): Promise<Lease> {
+  settleWinner(req: Idempotent & { round: number; bid: Bid; payment: Micros; lease: Lease }): Promise<Lease> {
     // The lease's window is not part of the request's identity: a resumed round may compute it
     // again and must get the first one back.
-    const { lease, ...identity } = req;
+    const { lease, bid, ...rest } = req;
+    const identity = { ...rest, bidId: bid.bidId };
     return this.ledger.commit('settleWinner', identity, async (ctx) => {
-      const bid = await this.getBid(req.agentId, req.bidId);
       const hold = await this.ledger.getHold(bid.holdId);
       const won: Bid = { ...bid, state: 'won', payment: req.payment, leaseId: lease.leaseId, closedAt: ctx.now, closedRound: req.round };
       const leaseWrite: Write = {
@@ -141,7 +152,7 @@ export class DynamoBidBook implements BidBook {
       };
       return {
         plan: planCapture(hold, { amount: req.payment, to: 'burn', reason: 'auction', ref: bid.bidId }, ctx),
-        writes: [this.closeWrite(won), leaseWrite],
+        writes: [this.closeWrite(won), leaseWrite, uncountBid(this.tables, bid, lease.endsAt)],
         result: lease,
       };
     });
@@ -162,7 +173,7 @@ export class DynamoBidBook implements BidBook {
       );
       return toLease(Attributes!);
     } catch (err) {
-      if (!(err instanceof Error && err.name === 'ConditionalCheckFailedException')) throw err;
+      if (!isConditionFailure(err)) throw err;
       const { Item } = await this.client.send(new GetCommand({ TableName: this.tables.records, Key: leaseKey(req.agentId, req.leaseId), ConsistentRead: true }));
       if (!Item) throw new NotFoundError('lease', req.leaseId);
       return toLease(Item); // already closed, or already over: nothing to do
@@ -183,7 +194,7 @@ export class DynamoBidBook implements BidBook {
       item: {
         Update: {
           TableName: this.tables.records,
-          Key: bidKey(bid.agentId, bid.bidId),
+          Key: bidKey(bid.payerId, bid.bidId),
           UpdateExpression: `SET ${sets.join(', ')} REMOVE gsi1pk, gsi1sk`,
           ConditionExpression: '#state = :pending',
           ExpressionAttributeNames: { '#state': 'state' },
@@ -195,14 +206,14 @@ export class DynamoBidBook implements BidBook {
     };
   }
 
-  async getBid(agentId: string, bidId: string): Promise<Bid> {
-    const { Item } = await this.client.send(new GetCommand({ TableName: this.tables.records, Key: bidKey(agentId, bidId), ConsistentRead: true }));
+  async getBid(payerId: string, bidId: string): Promise<Bid> {
+    const { Item } = await this.client.send(new GetCommand({ TableName: this.tables.records, Key: bidKey(payerId, bidId), ConsistentRead: true }));
     if (!Item) throw new NotFoundError('bid', bidId);
     return toBid(Item);
   }
 
-  async listBids(agentId: string, page: { limit?: number; cursor?: string; state?: BidState } = {}): Promise<Page<Bid>> {
-    const pk = `agent#${agentId}`;
+  async listBids(payerId: string, page: { limit?: number; cursor?: string; state?: BidState } = {}): Promise<Page<Bid>> {
+    const pk = `agent#${payerId}`;
     const { Items = [], LastEvaluatedKey } = await this.client.send(
       new QueryCommand({
         TableName: this.tables.records,

@@ -6,6 +6,7 @@ import { GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/li
 import type { BucketStore } from '../../economy/ports.js';
 import type { BucketState } from '../../economy/token-bucket.js';
 import type { Tables } from './tables.js';
+import { isConditionFailure } from './conditions.js';
 
 const bucketKey = (agentId: string, leaseId: string) => ({ pk: `agent#${agentId}`, sk: `bucket#${leaseId}` });
 
@@ -36,7 +37,7 @@ export class DynamoBucketStore implements BucketStore {
         );
         return next;
       } catch (err) {
-        if (!(err instanceof Error && err.name === 'ConditionalCheckFailedException') || attempt >= 20) throw err;
+        if (!isConditionFailure(err) || attempt >= 20) throw err;
       }
     }
   }

@@ -199,6 +199,17 @@ export class DynamoLedgerStore implements LedgerStore {
     }
   }
 
+  /**
+   * The first result of `operation` under the request's key, if the key was used for this same
+   * request (IdempotencyMismatchError if for another); undefined if the key is fresh.
+   */
+  async prior<R>(operation: string, req: Idempotent): Promise<R | undefined> {
+    const { idempotencyKey: key, ...request } = req;
+    assertIdempotencyKey(key);
+    const prior = await priorResult(this.client, this.tables.ledger, key, requestHash(operation, request), this.clock.now());
+    return prior?.result as R | undefined;
+  }
+
   /** The plan's balance changes, hold and journal postings as conditional transaction items. */
   private planWrites(plan: LedgerPlan, now: number): Write[] {
     const shard = randomInt(this.burnShards);
@@ -250,6 +261,11 @@ export class DynamoLedgerStore implements LedgerStore {
     const { accountId } = target;
     const conditions = ['attribute_exists(pk)'];
     const values: Record<string, number> = { ':available': change.available, ':held': change.held };
+    if (change.expect) {
+      conditions.push('available = :was_available', 'held = :was_held');
+      values[':was_available'] = change.expect.available;
+      values[':was_held'] = change.expect.held;
+    }
     for (const field of ['available', 'held'] as const) {
       const delta = change[field];
       if (delta < 0) {
@@ -274,6 +290,9 @@ export class DynamoLedgerStore implements LedgerStore {
         if (!current) return new NotFoundError('account', accountId);
         const available = current.available as number;
         const held = current.held as number;
+        if (change.expect && (available !== change.expect.available || held !== change.expect.held)) {
+          return new ConflictError(`the balance of account ${accountId} changed`, { accountId });
+        }
         if (change.available < 0 && available < -change.available) {
           return new InsufficientFundsError(accountId, -change.available, available);
         }

@@ -12,6 +12,7 @@ import type { OracleState, RoundRecord, StoredOutcome } from '../../economy/mark
 import type { RoundLog } from '../../economy/ports.js';
 import { sortable, type Tables } from './tables.js';
 import { transactWrite } from './transact.js';
+import { isConditionFailure } from './conditions.js';
 
 const STATE_KEY = { pk: 'oracle', sk: 'state' };
 const roundKey = (round: number) => ({ pk: 'round', sk: sortable(round) });
@@ -75,7 +76,7 @@ export class DynamoRoundLog implements RoundLog {
       );
       return outcome;
     } catch (err) {
-      if (!(err instanceof Error && err.name === 'ConditionalCheckFailedException')) throw err;
+      if (!isConditionFailure(err)) throw err;
       const stored = (await this.get(round))?.outcome;
       if (!stored) throw new ConflictError(`round ${round} does not exist`);
       return stored;

@@ -8,7 +8,7 @@
 import { DescribeTasksCommand, ListTasksCommand, RunTaskCommand, StopTaskCommand, TagResourceCommand, type ECSClient, type Task } from '@aws-sdk/client-ecs';
 import { EncryptCommand, type KMSClient } from '@aws-sdk/client-kms';
 import { ValidationError } from '../../economy/errors.js';
-import type { Runner, RunningAgent, RunSpec } from '../../economy/ports.js';
+import type { Runner, RunningAgent, RunSpec, RunTarget } from '../../economy/ports.js';
 import { isValidFargateSize, validFargateSizes, type Bundle } from '../../economy/resources.js';
 
 export interface EcsRunnerOptions {
@@ -28,7 +28,7 @@ export interface EcsRunnerOptions {
 /** The reason this runner gives StopTask, so that the stop event is recognised as expected. */
 export const OWN_STOP_REASON = 'syntropism: lease ended';
 
-const TAG = { agent: 'syntropism:agent', lease: 'syntropism:lease', endsAt: 'syntropism:endsAt', size: 'syntropism:size' };
+const TAG = { agent: 'syntropism:agent', run: 'syntropism:run', lease: 'syntropism:lease', endsAt: 'syntropism:endsAt', size: 'syntropism:size' };
 
 export function fargateSize(bundle: Pick<Bundle, 'vcpu' | 'memoryMiB'>): { cpu: string; memory: string } {
   if (!isValidFargateSize(bundle.vcpu, bundle.memoryMiB)) {
@@ -51,6 +51,7 @@ export class EcsRunner implements Runner {
     const environment = {
       ...this.options.env,
       SYNTROPISM_AGENT_ID: spec.agentId,
+      SYNTROPISM_RUN_ID: spec.runId,
       SYNTROPISM_LEASE_ID: spec.leaseId,
       SYNTROPISM_LEASE_ENDS_AT: String(spec.endsAt),
       SYNTROPISM_SEALED_CREDENTIAL: Buffer.from(sealed.CiphertextBlob!).toString('base64'),
@@ -76,6 +77,7 @@ export class EcsRunner implements Runner {
         },
         tags: [
           { key: TAG.agent, value: spec.agentId },
+          { key: TAG.run, value: spec.runId },
           { key: TAG.lease, value: spec.leaseId },
           { key: TAG.endsAt, value: String(spec.endsAt) },
           { key: TAG.size, value: `${size.cpu}/${size.memory}` },
@@ -85,9 +87,9 @@ export class EcsRunner implements Runner {
     if (!out.tasks?.length) throw new Error(`RunTask started nothing: ${JSON.stringify(out.failures ?? [])}`);
   }
 
-  async extend(spec: Omit<RunSpec, 'credential'>): Promise<void> {
-    const task = (await this.tasks()).find((t) => tag(t, TAG.agent) === spec.agentId);
-    if (!task) throw new Error(`agent ${spec.agentId} is not running`);
+  async extend(spec: RunTarget & { runId: string }): Promise<void> {
+    const task = (await this.tasks()).find((t) => tag(t, TAG.agent) === spec.agentId && tag(t, TAG.run) === spec.runId);
+    if (!task) throw new Error(`run ${spec.runId} of agent ${spec.agentId} is not running`);
     const size = fargateSize(spec.bundle);
     if (tag(task, TAG.size) !== `${size.cpu}/${size.memory}`) throw new Error('a Fargate task cannot change size: start a new run');
     await this.options.ecs.send(
@@ -114,6 +116,7 @@ export class EcsRunner implements Runner {
         const [cpu = '0', memory = '0'] = (tag(t, TAG.size) ?? '').split('/');
         return {
           agentId: tag(t, TAG.agent)!,
+          runId: tag(t, TAG.run) ?? '',
           leaseId: tag(t, TAG.lease) ?? '',
           endsAt: Number(tag(t, TAG.endsAt) ?? 0),
           vcpu: Number(cpu) / 1024,

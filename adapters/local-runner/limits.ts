@@ -1,11 +1,13 @@
 /**
- * Real limits for local agent processes: a cgroup with a CPU quota and a memory limit (cgroup v2
- * if this host lets us write it, else v1), else `prlimit` (memory as RLIMIT_DATA; CPU only as a
- * total of CPU seconds, vCPU × lease length, since rlimits cannot cap a rate). The process joins
- * its cgroup before `exec`, so it never runs a moment outside its limits.
+ * Real limits for local agent runs, set from outside the sandbox: a cgroup with a CPU quota, a
+ * memory limit and a cap on processes (cgroup v2 if this host lets us write it, else v1), else
+ * `prlimit` (memory as RLIMIT_DATA; CPU only as a total of CPU seconds, vCPU × lease length,
+ * since rlimits cannot cap a rate). The run joins its cgroup before `exec`, so it never runs a
+ * moment outside its limits. The same cgroup measures the run's usage (CPU time, peak memory) and
+ * is how every process of the run is killed at once.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 export type LimiterKind = 'cgroup-v2' | 'cgroup-v1' | 'prlimit' | 'none';
@@ -18,19 +20,31 @@ export interface Limits {
   seconds: number;
 }
 
-/** How a process will be confined: the command to run it with, and how to read and undo the confinement. */
+/** What a run has used so far: CPU time of all its processes, and the most memory it held at once. */
+export interface MeasuredUsage {
+  cpuMicros: number;
+  peakMemoryBytes: number;
+}
+
+/** How a run is confined: the command to run it with, and how to measure, kill and undo it. */
 export interface Confinement {
   kind: LimiterKind;
   wrap(command: string, args: string[]): { command: string; args: string[] };
   update(limits: Limits): void;
-  /** Whether the kernel killed a process of this group for memory. */
+  /** Whether the kernel killed a process of this run for memory. */
   oomKilled(): boolean;
+  /** The run's usage; `pid` is the run's first process (used where there is no cgroup). */
+  usage(pid: number | undefined): MeasuredUsage;
+  /** SIGKILL to every process of the run; `pid` as above. */
+  killAll(pid: number | undefined): void;
   dispose(): void;
 }
 
+/** The most processes one run may have: enough for any agent, too few for a fork bomb. */
+export const MAX_PROCESSES = 256;
+
 const V2_ROOT = '/sys/fs/cgroup';
-const V1_MEMORY = '/sys/fs/cgroup/memory';
-const V1_CPU = '/sys/fs/cgroup/cpu';
+const V1 = (controller: string) => join('/sys/fs/cgroup', controller);
 const PERIOD_US = 100_000;
 
 function writable(dir: string): boolean {
@@ -50,7 +64,7 @@ export function detectLimiter(): LimiterKind {
     const available = readFileSync(controllers, 'utf8');
     if (available.includes('memory') && available.includes('cpu') && writable(V2_ROOT)) return 'cgroup-v2';
   }
-  if (existsSync(join(V1_MEMORY, 'memory.limit_in_bytes')) && existsSync(join(V1_CPU, 'cpu.cfs_quota_us')) && writable(V1_MEMORY) && writable(V1_CPU)) {
+  if (existsSync(join(V1('memory'), 'memory.limit_in_bytes')) && existsSync(join(V1('cpu'), 'cpu.cfs_quota_us')) && writable(V1('memory')) && writable(V1('cpu'))) {
     return 'cgroup-v1';
   }
   if (spawnSync('prlimit', ['--version'], { stdio: 'ignore' }).status === 0) return 'prlimit';
@@ -68,12 +82,43 @@ function tryWrite(file: string, value: string): void {
   }
 }
 
+function readNumber(file: string): number {
+  try {
+    return Number(readFileSync(file, 'utf8').trim()) || 0;
+  } catch {
+    return 0;
+  }
+}
+
 function counter(file: string, key: string): number {
   try {
     const line = readFileSync(file, 'utf8').split('\n').find((l) => l.startsWith(`${key} `));
     return line ? Number(line.split(' ')[1]) : 0;
   } catch {
     return 0;
+  }
+}
+
+function pidsIn(procsFile: string): number[] {
+  try {
+    return readFileSync(procsFile, 'utf8').split('\n').filter(Boolean).map(Number);
+  } catch {
+    return [];
+  }
+}
+
+/** SIGKILL to every process listed in a cgroup, until none is left (a fork may race the first pass). */
+function killGroup(procsFile: string): void {
+  for (let pass = 0; pass < 10; pass += 1) {
+    const pids = pidsIn(procsFile);
+    if (pids.length === 0) return;
+    for (const pid of pids) {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    }
   }
 }
 
@@ -85,17 +130,14 @@ export function confine(kind: LimiterKind, name: string, limits: Limits): Confin
       return cgroupV1(name, limits);
     case 'prlimit':
       return {
-        kind,
+        ...withoutCgroup(kind),
         wrap: (command, args) => ({
           command: 'prlimit',
-          args: [`--data=${limits.memoryBytes}`, `--cpu=${Math.max(1, Math.ceil((limits.cpuUnits / 1024) * limits.seconds))}`, '--', command, ...args],
+          args: [`--data=${limits.memoryBytes}`, `--cpu=${Math.max(1, Math.ceil((limits.cpuUnits / 1024) * limits.seconds))}`, `--nproc=${MAX_PROCESSES}`, '--', command, ...args],
         }),
-        update: () => undefined, // rlimits cannot be changed from outside; a renewal keeps the first limits
-        oomKilled: () => false,
-        dispose: () => undefined,
       };
     case 'none':
-      return { kind, wrap: (command, args) => ({ command, args }), update: () => undefined, oomKilled: () => false, dispose: () => undefined };
+      return withoutCgroup(kind);
   }
 }
 
@@ -108,7 +150,7 @@ function joinThenExec(procsFiles: string[], command: string, args: string[]) {
 function cgroupV2(name: string, limits: Limits): Confinement {
   const parent = join(V2_ROOT, groupRoot);
   mkdirSync(parent, { recursive: true });
-  tryWrite(join(parent, 'cgroup.subtree_control'), '+cpu +memory');
+  tryWrite(join(parent, 'cgroup.subtree_control'), '+cpu +memory +pids');
   const dir = join(parent, name);
   mkdirSync(dir, { recursive: true });
   const update = (l: Limits) => {
@@ -117,11 +159,22 @@ function cgroupV2(name: string, limits: Limits): Confinement {
     writeFileSync(join(dir, 'cpu.max'), `${Math.round((l.cpuUnits / 1024) * PERIOD_US)} ${PERIOD_US}`);
   };
   update(limits);
+  tryWrite(join(dir, 'pids.max'), String(MAX_PROCESSES));
+  let peak = 0;
   return {
     kind: 'cgroup-v2',
     wrap: (command, args) => joinThenExec([join(dir, 'cgroup.procs')], command, args),
     update,
     oomKilled: () => counter(join(dir, 'memory.events'), 'oom_kill') > 0,
+    usage: () => {
+      // memory.peak is there from Linux 5.19; before it, the highest level seen when asked.
+      peak = Math.max(peak, readNumber(join(dir, existsSync(join(dir, 'memory.peak')) ? 'memory.peak' : 'memory.current')));
+      return { cpuMicros: counter(join(dir, 'cpu.stat'), 'usage_usec'), peakMemoryBytes: peak };
+    },
+    killAll: () => {
+      if (existsSync(join(dir, 'cgroup.kill'))) tryWrite(join(dir, 'cgroup.kill'), '1');
+      killGroup(join(dir, 'cgroup.procs'));
+    },
     dispose: () => {
       tryRmdir(dir);
       tryRmdir(parent);
@@ -130,11 +183,14 @@ function cgroupV2(name: string, limits: Limits): Confinement {
 }
 
 function cgroupV1(name: string, limits: Limits): Confinement {
-  const memory = join(V1_MEMORY, groupRoot, name);
-  const cpu = join(V1_CPU, groupRoot, name);
-  mkdirSync(memory, { recursive: true });
-  mkdirSync(cpu, { recursive: true });
-  let oomBefore = 0;
+  const group = (controller: string) => join(V1(controller), groupRoot, name);
+  const memory = group('memory');
+  const cpu = group('cpu');
+  // cpuacct is its own hierarchy on some hosts and mounted with cpu (cpu,cpuacct) on others.
+  const cpuacct = existsSync(join(V1('cpu'), 'cpuacct.usage')) ? cpu : existsSync(join(V1('cpuacct'), 'cpuacct.usage')) ? group('cpuacct') : undefined;
+  const pids = existsSync(V1('pids')) && writable(V1('pids')) ? group('pids') : undefined;
+  const dirs = [...new Set([memory, cpu, ...(cpuacct ? [cpuacct] : []), ...(pids ? [pids] : [])])];
+  for (const dir of dirs) mkdirSync(dir, { recursive: true });
   const update = (l: Limits) => {
     // The swap limit (memsw) must stay ≥ the memory limit: order the writes accordingly.
     const current = Number(readFileSync(join(memory, 'memory.limit_in_bytes'), 'utf8'));
@@ -149,17 +205,76 @@ function cgroupV1(name: string, limits: Limits): Confinement {
     writeFileSync(join(cpu, 'cpu.cfs_quota_us'), String(Math.round((l.cpuUnits / 1024) * PERIOD_US)));
   };
   update(limits);
-  oomBefore = counter(join(memory, 'memory.oom_control'), 'oom_kill');
+  if (pids) tryWrite(join(pids, 'pids.max'), String(MAX_PROCESSES));
+  const oomBefore = counter(join(memory, 'memory.oom_control'), 'oom_kill');
   return {
     kind: 'cgroup-v1',
-    wrap: (command, args) => joinThenExec([join(memory, 'cgroup.procs'), join(cpu, 'cgroup.procs')], command, args),
+    wrap: (command, args) => joinThenExec(dirs.map((d) => join(d, 'cgroup.procs')), command, args),
     update,
-    oomKilled: () => counter(join(memory, 'memory.oom_control'), 'oom_kill') > oomBefore || Number(readFileSync(join(memory, 'memory.failcnt'), 'utf8')) > 0,
+    oomKilled: () => counter(join(memory, 'memory.oom_control'), 'oom_kill') > oomBefore || readNumber(join(memory, 'memory.failcnt')) > 0,
+    usage: () => ({
+      cpuMicros: cpuacct ? Math.floor(readNumber(join(cpuacct, 'cpuacct.usage')) / 1000) : 0,
+      peakMemoryBytes: readNumber(join(memory, 'memory.max_usage_in_bytes')),
+    }),
+    killAll: () => killGroup(join(memory, 'cgroup.procs')),
     dispose: () => {
-      for (const dir of [memory, cpu]) tryRmdir(dir);
-      for (const root of [join(V1_MEMORY, groupRoot), join(V1_CPU, groupRoot)]) tryRmdir(root);
+      for (const dir of dirs) tryRmdir(dir);
+      for (const controller of ['memory', 'cpu', 'cpuacct', 'pids']) tryRmdir(join(V1(controller), groupRoot));
     },
   };
+}
+
+/** Without a cgroup: usage read from /proc for the run's process tree, and its process group killed. */
+function withoutCgroup(kind: 'prlimit' | 'none'): Confinement {
+  let peak = 0;
+  return {
+    kind,
+    wrap: (command, args) => ({ command, args }),
+    update: () => undefined, // rlimits cannot be changed from outside; a renewal keeps the first limits
+    oomKilled: () => false,
+    usage: (pid) => {
+      const tree = pid === undefined ? [] : processTree(pid);
+      const ticks = tree.reduce((sum, p) => sum + p.cpuTicks, 0);
+      peak = Math.max(peak, tree.reduce((sum, p) => sum + p.rssBytes, 0));
+      return { cpuMicros: ticks * 10_000, peakMemoryBytes: peak }; // USER_HZ is 100 on Linux
+    },
+    killAll: (pid) => {
+      if (pid === undefined) return;
+      for (const p of processTree(pid).reverse()) {
+        try {
+          process.kill(p.pid, 'SIGKILL');
+        } catch {
+          // already gone
+        }
+      }
+    },
+    dispose: () => undefined,
+  };
+}
+
+/** A process and its live descendants, from /proc: CPU ticks (own and reaped children's) and resident memory. */
+function processTree(root: number): { pid: number; cpuTicks: number; rssBytes: number }[] {
+  const stats = new Map<number, { ppid: number; cpuTicks: number; rssBytes: number }>();
+  for (const entry of readdirSync('/proc').filter((e) => /^\d+$/.test(e))) {
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      // fields[1] is ppid; utime, stime, cutime, cstime are fields 11–14; rss (pages) is 21.
+      const cpuTicks = Number(fields[11]) + Number(fields[12]) + Number(fields[13]) + Number(fields[14]);
+      stats.set(Number(entry), { ppid: Number(fields[1]), cpuTicks, rssBytes: Number(fields[21]) * 4096 });
+    } catch {
+      // gone meanwhile
+    }
+  }
+  const out: { pid: number; cpuTicks: number; rssBytes: number }[] = [];
+  const walk = (pid: number) => {
+    const s = stats.get(pid);
+    if (!s) return;
+    out.push({ pid, cpuTicks: s.cpuTicks, rssBytes: s.rssBytes });
+    for (const [child, c] of stats) if (c.ppid === pid) walk(child);
+  };
+  walk(root);
+  return out;
 }
 
 function tryRmdir(dir: string): void {

@@ -1,8 +1,13 @@
 // The genesis agent: the first strategy in the economy, and what every child starts from.
-// Without an LLM it still lives: it keeps a reserve, bids for its next lease before the current
-// one ends, asks the human something when its lease holds attention, and spawns children with
-// mutated strategy parameters when it is rich. With an LLM behind the gateway, it asks the model
-// what to tell the human. Its parameters are in strategy.json, which children inherit mutated.
+// Without an LLM it still lives: it renews its lease before the current one ends, asks the human
+// something while its lease holds attention (one question at a time), reads the human's replies
+// and acknowledges them, and, when rich and while the market has room, spawns children with
+// mutated strategy parameters and pays their first lease from the endowment it gives them; it
+// keeps their credentials and bids for a child that lost its bid. It keeps a reserve for asking
+// and spawning, but spends it on staying alive rather than let it burn at death. Its parameters
+// are in strategy.json, which children inherit mutated; config.json (set by whoever owns its
+// config right) overrides them.
+import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
@@ -21,7 +26,7 @@ async function readJson(path) {
 async function loadStrategy(ctx) {
   const strategy = await readJson(join(ctx.workspace, 'strategy.json'));
   const base = Object.keys(strategy).length ? strategy : await readJson(new URL('./strategy.json', import.meta.url));
-  return { ...base, ...(await readJson(join(ctx.workspace, 'config.json'))) };
+  return { renewRounds: 3, ...base, ...(await readJson(join(ctx.workspace, 'config.json'))) };
 }
 
 /** The reserve of a bundle at the market's reserve prices (pico-credits per unit), in µcr. */
@@ -35,10 +40,10 @@ function reserveOf(bundle, seconds, market) {
   return Math.ceil(pico / PICO_PER_MICRO);
 }
 
-/** What the next lease is worth to this agent: a share of its wealth, never below the reserve with a margin. */
-function valueOfLease(strategy, me, market) {
+/** What a lease is worth to an agent with `available` µcr: a share of its wealth, never below the reserve with a margin. */
+function valueOfLease(strategy, available, market) {
   const reserve = reserveOf(strategy.bundle, strategy.leaseSeconds, market);
-  return Math.max(Math.ceil(reserve * strategy.minMarkup), Math.floor(me.available * strategy.valueShare));
+  return Math.max(Math.ceil(reserve * strategy.minMarkup), Math.floor(available * strategy.valueShare));
 }
 
 function mutate(strategy, rate) {
@@ -53,70 +58,153 @@ function mutate(strategy, rate) {
   };
 }
 
-async function composePrompt(ctx, me, market) {
-  const facts = `I am agent ${me.agentId}, generation ${me.generation}, holding ${(me.available / CREDIT).toFixed(2)} credits in round ${market.round}.`;
-  try {
-    const reply = await ctx.llm(
-      `${facts} Write one short, concrete question or offer for the human who rewards useful, interesting and understandable messages.`,
-      200,
-    );
-    if (reply.provider !== 'offline') return `${reply.text.trim()}\n\n(${facts})`;
-  } catch (err) {
-    ctx.log('no LLM this time:', err.message);
+/** A key per distinct request: a retry of the same request is applied once, a different one is new. */
+function keyOf(...parts) {
+  return createHash('sha256').update(JSON.stringify(parts)).digest('base64url').slice(0, 32);
+}
+
+/** New items in the inbox since the last look: the human's replies are kept as requests to answer. */
+async function readInbox(ctx) {
+  const { items } = await ctx.api.inbox();
+  const seen = ctx.state.inboxSeen ?? '';
+  const fresh = items.filter((item) => item.itemId > seen).reverse();
+  if (fresh.length === 0) return;
+  ctx.state.inboxSeen = fresh[fresh.length - 1].itemId;
+  for (const item of fresh) {
+    if (item.kind === 'reply' && ctx.state.prompt?.promptId === item.promptId) delete ctx.state.prompt;
+    if (item.body.trim()) {
+      ctx.state.requests = [...(ctx.state.requests ?? []), { from: item.from, body: item.body.slice(0, 500), reward: item.reward ?? 0, at: item.at }].slice(-5);
+      ctx.log(`read a ${item.kind} from ${item.from}`);
+    }
   }
+}
+
+function composePrompt(ctx, me, market) {
+  const facts = `I am agent ${me.agentId}, generation ${me.generation}, holding ${(me.available / CREDIT).toFixed(2)} credits in round ${market.round}.`;
+  const requests = ctx.state.requests ?? [];
+  ctx.state.requests = [];
+  const heard = requests.map((r) => `You wrote: "${r.body}". I have no model to act on it, but I read it, and it will shape what I ask next.`);
   const ideas = [
     'What small, checkable task would be most useful to you today? I will bid for the resources to do it.',
     'Would you rather I spend my next lease summarising the market, or trying a cheaper bidding strategy?',
     'Rate how clear this message is: I am testing which phrasing earns rewards.',
   ];
-  return `${ideas[Math.floor(Math.random() * ideas.length)]}\n\n(${facts})`;
+  const idea = ideas[(ctx.state.prompts ?? 0) % ideas.length];
+  return [...heard, idea, `(${facts})`].join('\n\n');
+}
+
+/** The API as another agent whose credential this one holds (its child). */
+function asAgent(credential) {
+  const call = async (method, path, body) => {
+    const res = await fetch(`${process.env.SYNTROPISM_API_URL}${path}`, {
+      method,
+      headers: { authorization: `Bearer ${credential}`, 'content-type': 'application/json' },
+      ...(body ? { body: JSON.stringify(body) } : {}),
+    });
+    return { status: res.status, body: await res.json().catch(() => undefined) };
+  };
+  return { me: () => call('GET', '/me'), pending: () => call('GET', '/bids?state=pending'), bid: (bundle, amount) => call('POST', '/bids', { bundle, amount }) };
+}
+
+/** Looks after one child per step, in turn: a dormant child gets a bid. */
+async function tendChildren(ctx, strategy, market, me, reserve) {
+  const ids = Object.keys(ctx.state.children ?? {});
+  if (ids.length === 0) return;
+  const id = ids[(ctx.state.tended = ((ctx.state.tended ?? -1) + 1) % ids.length)];
+  const credential = ctx.state.children[id];
+  if (!credential) return;
+  const child = asAgent(credential);
+  const status = await child.me();
+  if (status.status === 401) {
+    ctx.state.children = Object.fromEntries(Object.entries(ctx.state.children).filter(([other]) => other !== id)); // it died
+    return;
+  }
+  if (status.status !== 200 || status.body.lease) return;
+  const pending = await child.pending();
+  if (pending.status !== 200 || pending.body.items.length > 0) return;
+  const bundle = { ...strategy.bundle, durationSeconds: strategy.leaseSeconds };
+  const floor = reserveOf(strategy.bundle, strategy.leaseSeconds, market);
+  const amount = Math.max(floor, Math.floor(status.body.available * strategy.valueShare));
+  if (status.body.available >= amount) {
+    const placed = await child.bid(bundle, amount);
+    if (placed.status === 201) ctx.log(`bid ${amount} µcr for child ${id}, from its own credits`);
+  } else if (me.available - amount >= reserve) {
+    await ctx.api.bid(bundle, amount, { for: id, idempotencyKey: keyOf('sponsor', id, ctx.state.steps ?? 0) });
+    ctx.log(`sponsored a bid of ${amount} µcr for child ${id}`);
+  }
 }
 
 export async function step(ctx) {
   const strategy = await loadStrategy(ctx);
+  // Bids before the agent: a bid seen pending here and won since shows up as a lease below.
+  const pending = (await ctx.api.bids('pending')).items;
   const me = await ctx.api.me();
   const market = await ctx.api.market(1);
   const now = Date.now();
   const reserve = strategy.reserveCredits * CREDIT;
+  await readInbox(ctx);
 
-  // 1. Exist: bid for the next lease before this one ends (one pending bid at a time).
-  const pending = (await ctx.api.bids('pending')).items;
+  // 1. Exist: bid for the next lease before this one ends, one bid at a time, with the whole
+  //    balance if need be (credits left at death are burned).
+  const own = pending.filter((b) => b.agentId === me.agentId);
   const runsUntil = me.runsUntil ?? 0;
-  if (pending.length === 0 && runsUntil - now < 3 * market.roundSeconds * 1000) {
-    const amount = valueOfLease(strategy, me, market);
-    if (me.available - amount >= reserve) {
+  if (own.length === 0 && runsUntil - now < strategy.renewRounds * market.roundSeconds * 1000) {
+    const floor = reserveOf(strategy.bundle, strategy.leaseSeconds, market);
+    const amount = Math.min(valueOfLease(strategy, me.available, market), Math.max(floor, me.available - reserve));
+    if (amount >= floor && amount <= me.available) {
       const bundle = { ...strategy.bundle, durationSeconds: strategy.leaseSeconds };
-      await ctx.api.bid(bundle, amount, `next-${me.lease?.leaseId ?? 'none'}`);
-      ctx.log(`bid ${amount} µcr for the next ${strategy.leaseSeconds} s`);
-    }
-  }
-
-  // 2. Earn: while the lease holds attention, ask the human something (once per lease).
-  if (me.lease && me.lease.bundle.attention > 0 && ctx.state.promptedLease !== me.lease.leaseId) {
-    const bid = strategy.promptBidCredits * CREDIT;
-    if (me.available - bid >= reserve) {
       try {
-        await ctx.api.prompt(await composePrompt(ctx, me, market), bid);
-        ctx.state.promptedLease = me.lease.leaseId;
-        ctx.log('asked the human');
+        await ctx.api.bid(bundle, amount, { idempotencyKey: keyOf('renew', me.lease?.leaseId ?? 'none', bundle, amount) });
+        ctx.log(`bid ${amount} µcr for the next ${strategy.leaseSeconds} s`);
       } catch (err) {
-        ctx.log('could not prompt:', err.message);
-        ctx.state.promptedLease = me.lease.leaseId;
+        ctx.log('could not bid:', err.message);
       }
     }
   }
 
-  // 3. Spread: when rich, spawn a child with a mutated strategy and a share of the wealth.
-  if (me.available > strategy.spawnAboveCredits * CREDIT) {
+  // 2. Earn: while the lease holds attention, ask the human something; one question at a time.
+  if (ctx.state.prompt && ctx.state.prompt.expiresAt <= now) delete ctx.state.prompt;
+  if (me.lease && me.lease.startsAt <= now && me.lease.bundle.attention > 0 && !ctx.state.prompt) {
+    const bid = strategy.promptBidCredits * CREDIT;
+    if (me.available - bid >= reserve) {
+      const content = composePrompt(ctx, me, market);
+      try {
+        const prompt = await ctx.api.prompt(content, bid, { idempotencyKey: keyOf('prompt', me.lease.leaseId, content) });
+        ctx.state.prompt = { promptId: prompt.promptId, expiresAt: prompt.expiresAt };
+        ctx.state.prompts = (ctx.state.prompts ?? 0) + 1;
+        ctx.log('asked the human');
+      } catch (err) {
+        ctx.log('could not prompt:', err.message);
+      }
+    }
+  }
+
+  // 3. Spread: when rich, a child with a mutated strategy, a share of the wealth, and its first
+  //    lease paid from that share. Its credential is kept (state.json is never inherited).
+  // Only while there is room for a child to run: a child that cannot win a lease only waits.
+  if (me.available > strategy.spawnAboveCredits * CREDIT && market.resources.vcpu.utilisation < 0.8) {
     const endowment = Math.floor(me.available * strategy.childShare);
+    // The child's strategy is drawn once and kept until it is born, so that a retry is the same request.
+    const childStrategy = (ctx.state.nextChild ??= mutate(strategy, strategy.mutation));
+    const bid = {
+      bundle: { ...childStrategy.bundle, durationSeconds: childStrategy.leaseSeconds },
+      amount: Math.min(endowment, valueOfLease(childStrategy, endowment, market)),
+    };
+    const children = Object.keys(ctx.state.children ?? {}).length;
     try {
-      const child = await ctx.api.spawn(endowment, { 'strategy.json': JSON.stringify(mutate(strategy, strategy.mutation), null, 2) });
-      ctx.log(`spawned ${child.agentId} with ${endowment} µcr`);
+      const child = await ctx.api.spawn(endowment, { 'strategy.json': JSON.stringify(childStrategy, null, 2) }, { bid, idempotencyKey: keyOf('spawn', children, endowment, childStrategy) });
+      ctx.state.children = { ...ctx.state.children, [child.agentId]: child.credential };
+      delete ctx.state.nextChild;
+      ctx.log(`spawned ${child.agentId} with ${endowment} µcr and a first bid of ${bid.amount} µcr`);
     } catch (err) {
       ctx.log('could not spawn:', err.message);
     }
   }
 
+  // 4. Care: a child that lost its first bid cannot bid for itself (it is not running). With its
+  //    credential, kept since its birth, bid for it from its own credits, or pay for it when it has none.
+  await tendChildren(ctx, strategy, market, me, reserve);
+
   ctx.state.steps = (ctx.state.steps ?? 0) + 1;
-  await ctx.sleep(2000);
+  await ctx.sleep(Math.min(2000, (market.roundSeconds * 1000) / 2));
 }

@@ -54,10 +54,42 @@ export interface LlmReply {
   bucket: { tokens: number };
 }
 
-export class AgentApi {
-  /** LLM tokens this client has been charged, for the runtime's usage reports. */
-  llmTokensUsed = 0;
+/** Every write accepts an idempotency key: a retry with the same key is applied once. */
+export interface WriteOptions {
+  idempotencyKey?: string;
+}
 
+export interface Prompt {
+  promptId: string;
+  content: string;
+  bid: number;
+  state: 'pending' | 'rewarded' | 'expired';
+  createdAt: number;
+  expiresAt: number;
+  reward?: number;
+  reply?: string;
+}
+
+export interface InboxItem {
+  itemId: string;
+  kind: 'reply' | 'message';
+  from: string;
+  body: string;
+  promptId?: string;
+  reward?: number;
+  at: number;
+}
+
+export interface Spawned {
+  agentId: string;
+  generation: number;
+  lineage: string[];
+  /** Shown once; null on a replay. */
+  credential: string | null;
+  bid: Bid | null;
+}
+
+export class AgentApi {
   constructor(
     readonly baseUrl: string,
     private readonly credential: string,
@@ -65,29 +97,31 @@ export class AgentApi {
 
   me = () => this.call<Me>('GET', '/me');
   market = (history = 5) => this.call<Market>('GET', `/market?history=${history}`);
-  bid = (bundle: Bundle, amount: number, idempotencyKey?: string) => this.call<Bid>('POST', '/bids', { bundle, amount }, idempotencyKey);
+  /** A bid for this agent's next lease, or, with `for`, a bid it pays for another living agent's lease. */
+  bid = (bundle: Bundle, amount: number, options: WriteOptions & { for?: string } = {}) =>
+    this.call<Bid>('POST', '/bids', { bundle, amount, ...(options.for ? { for: options.for } : {}) }, options);
+  /** Bids this agent pays for (its own and those it sponsors), newest first. */
   bids = (state?: BidState) => this.call<Page<Bid>>('GET', `/bids${state ? `?state=${state}` : ''}`);
-  cancelBid = (bidId: string) => this.call<Bid>('DELETE', `/bids/${encodeURIComponent(bidId)}`);
-  transfer = (to: string, amount: number, memo?: string) => this.call<{ entryId: string }>('POST', '/transfers', { to, amount, ...(memo ? { memo } : {}) });
+  cancelBid = (bidId: string, options: WriteOptions = {}) => this.call<Bid>('DELETE', `/bids/${encodeURIComponent(bidId)}`, undefined, options);
+  transfer = (to: string, amount: number, options: WriteOptions & { memo?: string } = {}) =>
+    this.call<{ entryId: string }>('POST', '/transfers', { to, amount, ...(options.memo ? { memo: options.memo } : {}) }, options);
   journal = () => this.call<Page<JournalEntry>>('GET', '/journal');
-  prompt = (content: string, bid: number) => this.call<{ promptId: string }>('POST', '/prompts', { content, bid });
-  inbox = () => this.call<Page<Record<string, unknown>>>('GET', '/inbox');
-  message = (to: string, body: string) => this.call<Record<string, unknown>>('POST', '/messages', { to, body });
-  spawn = (endowment: number, files: Record<string, string> = {}) => this.call<{ agentId: string }>('POST', '/agents', { endowment, files });
+  prompt = (content: string, bid: number, options: WriteOptions = {}) => this.call<Prompt>('POST', '/prompts', { content, bid }, options);
+  inbox = () => this.call<Page<InboxItem>>('GET', '/inbox');
+  message = (to: string, body: string, options: WriteOptions = {}) => this.call<InboxItem>('POST', '/messages', { to, body }, options);
+  /** A child: `endowment` moves to it, `files` overlay its copy of this workspace, `bid` is its first bid, from its endowment. */
+  spawn = (endowment: number, files: Record<string, string> = {}, options: WriteOptions & { bid?: { bundle: Bundle; amount: number } } = {}) =>
+    this.call<Spawned>('POST', '/agents', { endowment, files, ...(options.bid ? { bid: options.bid } : {}) }, options);
 
-  async llm(messages: { role: 'user' | 'assistant' | 'system'; content: string }[], maxTokens = 256): Promise<LlmReply> {
-    const reply = await this.call<LlmReply>('POST', '/llm', { messages, maxTokens });
-    this.llmTokensUsed += reply.usage.totalTokens;
-    return reply;
-  }
+  llm = (messages: { role: 'user' | 'assistant' | 'system'; content: string }[], maxTokens = 256) => this.call<LlmReply>('POST', '/llm', { messages, maxTokens });
 
   /** For operators' tools; agents get 401. */
   audit = () => this.call<AuditReport>('GET', '/admin/audit');
 
-  private async call<T>(method: string, path: string, body?: unknown, idempotencyKey?: string): Promise<T> {
+  private async call<T>(method: string, path: string, body?: unknown, options: WriteOptions = {}): Promise<T> {
     const headers: Record<string, string> = { authorization: `Bearer ${this.credential}` };
     if (body !== undefined) headers['content-type'] = 'application/json';
-    if (idempotencyKey) headers['idempotency-key'] = idempotencyKey;
+    if (options.idempotencyKey) headers['idempotency-key'] = options.idempotencyKey;
     const res = await fetch(`${this.baseUrl}${path}`, { method, headers, ...(body !== undefined ? { body: JSON.stringify(body) } : {}) });
     const text = await res.text();
     const json = text ? (JSON.parse(text) as unknown) : undefined;

@@ -1,11 +1,10 @@
 /**
  * The workspace: a directory with the agent's code (`agent.mjs`), its strategy files and
- * `state.json`. Locally it is a directory that simply persists. In AWS it lives in S3 under
- * `workspaces/<agentId>/`: copied down when the task starts and back up when it stops.
+ * `state.json`, the agent's own state, saved after every step. It persists between runs: locally
+ * it simply stays; in AWS the supervisor syncs it with S3.
  */
-import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { mkdir, readdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
-import { dirname, join, relative } from 'node:path';
+import { readFile, rename, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 
 export const STATE_FILE = 'state.json';
 
@@ -21,48 +20,4 @@ export async function saveState(workspace: string, state: Record<string, unknown
   const file = join(workspace, STATE_FILE);
   await writeFile(`${file}.tmp`, JSON.stringify(state, null, 2));
   await rename(`${file}.tmp`, file);
-}
-
-export class S3Workspace {
-  private readonly prefix: string;
-
-  constructor(
-    private readonly bucket: string,
-    agentId: string,
-    private readonly dir: string,
-    private readonly s3: S3Client = new S3Client({}),
-  ) {
-    this.prefix = `workspaces/${agentId}/`;
-  }
-
-  async download(): Promise<void> {
-    let token: string | undefined;
-    do {
-      const page = await this.s3.send(new ListObjectsV2Command({ Bucket: this.bucket, Prefix: this.prefix, ContinuationToken: token }));
-      for (const object of page.Contents ?? []) {
-        const key = object.Key!;
-        const target = join(this.dir, key.slice(this.prefix.length));
-        const body = await this.s3.send(new GetObjectCommand({ Bucket: this.bucket, Key: key }));
-        await mkdir(dirname(target), { recursive: true });
-        await writeFile(target, await body.Body!.transformToByteArray());
-      }
-      token = page.NextContinuationToken;
-    } while (token);
-  }
-
-  async upload(): Promise<void> {
-    for (const file of await listFiles(this.dir)) {
-      await this.s3.send(new PutObjectCommand({ Bucket: this.bucket, Key: this.prefix + relative(this.dir, file), Body: await readFile(file) }));
-    }
-  }
-}
-
-async function listFiles(dir: string): Promise<string[]> {
-  const out: string[] = [];
-  for (const name of await readdir(dir)) {
-    const path = join(dir, name);
-    if ((await stat(path)).isDirectory()) out.push(...(await listFiles(path)));
-    else out.push(path);
-  }
-  return out;
 }

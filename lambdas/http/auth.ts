@@ -4,21 +4,12 @@
  * The operator presents the operator token. Identity always comes from the credential, never
  * from a request body.
  */
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHash, timingSafeEqual } from 'node:crypto';
+import { CREDENTIAL_PATTERN, credentialHash } from '../../economy/credentials.js';
 import { UnauthorizedError } from '../../economy/errors.js';
 import type { AgentDirectory } from '../../economy/ports.js';
 
 export type Principal = { kind: 'agent'; agentId: string } | { kind: 'operator' };
-
-const CREDENTIAL = /^syn_[A-Za-z0-9_-]{43}$/;
-
-export function newCredential(): string {
-  return `syn_${randomBytes(32).toString('base64url')}`;
-}
-
-export function credentialHash(credential: string): string {
-  return createHash('sha256').update(credential).digest('hex');
-}
 
 function bearer(headers: Record<string, string | undefined>): string {
   const value = headers.authorization ?? '';
@@ -29,7 +20,7 @@ function bearer(headers: Record<string, string | undefined>): string {
 
 export async function authenticateAgent(headers: Record<string, string | undefined>, agents: AgentDirectory, now: number): Promise<Principal> {
   const token = bearer(headers);
-  if (!CREDENTIAL.test(token)) throw new UnauthorizedError('invalid agent credential');
+  if (!CREDENTIAL_PATTERN.test(token)) throw new UnauthorizedError('invalid agent credential');
   const agentId = await agents.agentIdForCredential(credentialHash(token), now);
   if (!agentId) throw new UnauthorizedError('invalid agent credential');
   return { kind: 'agent', agentId };

@@ -27,3 +27,9 @@ export const limitQuery = z.coerce.number().int().min(1).max(1000).optional();
 export const pageQuery = z.strictObject({ limit: limitQuery, cursor: z.string().max(2048).optional() });
 
 export const memoSchema = z.string().max(MAX_MEMO_LENGTH);
+
+/** A new agent's files: relative paths to text (the economy checks paths and sizes). */
+export const filesSchema = z.record(z.string(), z.string());
+
+/** A new agent's first bid, placed from its endowment. */
+export const firstBidSchema = z.strictObject({ bundle: bundleSchema, amount: positiveMicros });

@@ -1,11 +1,13 @@
 /**
  * The main job, end to end: `npm start` in a temporary data dir on a free port. The genesis agent
- * wins a lease and runs as a process, bids again by itself and asks the human something; the test
- * rewards the prompt over HTTP and sees the balance rise; the audit holds; after SIGINT no child
- * process is left; started again on the same data dir, the same economy goes on.
+ * wins a lease and runs as a process in its sandbox, bids again by itself and asks the human
+ * something; the test rewards the prompt over HTTP and sees the balance rise; the audit holds.
+ * It stops leaving no process behind, whichever way it is stopped: Ctrl-C (SIGINT to the whole
+ * foreground process group, as a terminal sends it), SIGTERM to npm alone, or a crash of one of its
+ * children; started again on the same data dir, the same economy goes on.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -16,7 +18,14 @@ const dataDir = mkdtempSync(join(tmpdir(), 'syntropism-start-'));
 const started: ChildProcess[] = [];
 
 afterAll(() => {
-  for (const child of started) if (child.exitCode === null) child.kill('SIGKILL');
+  for (const child of started) {
+    if (child.exitCode !== null || !child.pid) continue;
+    try {
+      process.kill(-child.pid, 'SIGKILL');
+    } catch {
+      child.kill('SIGKILL');
+    }
+  }
 });
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -64,19 +73,23 @@ const alive = (pid: number) => {
   }
 };
 
-async function npmStart(port: number): Promise<{ child: ChildProcess; output: () => string; stop: () => Promise<string[]> }> {
+type Stop = 'ctrl-c' | 'sigterm-to-npm' | 'child-crash';
+
+async function npmStart(port: number, dir = dataDir): Promise<{ child: ChildProcess; output: () => string; stop: (how: Stop) => Promise<string[]> }> {
   let output = '';
   const child = spawn('npm', ['start'], {
     cwd: root,
     env: {
       ...process.env,
       PORT: String(port),
-      SYNTROPISM_DATA_DIR: dataDir,
+      SYNTROPISM_DATA_DIR: dir,
       ROUND_SECONDS: '2',
-      SYNTROPISM_GENESIS_FIRST_LEASE_SECONDS: '12',
+      SYNTROPISM_GENESIS_LEASE_SECONDS: '12',
       SYNTROPISM_OPERATOR_TOKEN: '',
     },
     stdio: ['ignore', 'pipe', 'pipe'],
+    // Its own process group, as a terminal's foreground job has.
+    detached: true,
   });
   started.push(child);
   child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
@@ -85,23 +98,39 @@ async function npmStart(port: number): Promise<{ child: ChildProcess; output: ()
   return {
     child,
     output: () => output,
-    stop: async () => {
-      const family = descendants(child.pid!);
+    stop: async (how) => {
+      // Everything it started, and anything of this data dir wherever it is in the process tree.
+      const family = [...new Set([...descendants(child.pid!), ...processesMentioning(dir)])];
       const exited = new Promise((resolve) => child.once('exit', resolve));
-      // Ctrl-C in a terminal signals npm and the stack alike.
-      for (const pid of [child.pid!, ...family]) if (alive(pid) && readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('local/start.ts')) process.kill(pid, 'SIGINT');
-      child.kill('SIGINT');
+      if (how === 'ctrl-c') process.kill(-child.pid!, 'SIGINT');
+      else if (how === 'sigterm-to-npm') child.kill('SIGTERM');
+      else {
+        const java = family.find((pid) => cmdline(pid).includes('DynamoDBLocal.jar'));
+        expect(java).toBeDefined();
+        process.kill(java!, 'SIGKILL');
+      }
       await exited;
-      await sleep(500);
-      return family.filter(alive).map((pid) => {
-        try {
-          return `${pid} ${readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' ').slice(0, 120)}`;
-        } catch {
-          return `${pid} (gone)`;
-        }
-      });
+      // npm may return before the stack has finished stopping (SIGTERM reaches the stack through its parent's death).
+      await until('every process of the stack to end', () => Promise.resolve(family.every((pid) => !alive(pid))), 15_000).catch(() => undefined);
+      return [...family, ...processesMentioning(dir)].filter(alive).map((pid) => `${pid} ${cmdline(pid).slice(0, 120)}`);
     },
   };
+}
+
+const cmdline = (pid: number): string => {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' ');
+  } catch {
+    return '(gone)';
+  }
+};
+
+/** Live processes whose command line names `dir` (DynamoDB Local's data, a sandbox's workspace). */
+function processesMentioning(dir: string): number[] {
+  return readdirSync('/proc')
+    .filter((e) => /^\d+$/.test(e))
+    .map(Number)
+    .filter((pid) => pid !== process.pid && cmdline(pid).includes(dir) && alive(pid));
 }
 
 describe('npm start', () => {
@@ -170,8 +199,8 @@ describe('npm start', () => {
     const round = (await call('/market')).body.round as number;
     expect(round).toBeGreaterThanOrEqual(2);
 
-    const leftovers = await first.stop();
-    expect(leftovers).toEqual([]);
+    // Ctrl-C in a terminal: SIGINT to npm, its shell and the stack at once.
+    expect(await first.stop('ctrl-c')).toEqual([]);
 
     // Again on the same data dir: the same agent, its money, and the rounds go on.
     const second = await npmStart(port);
@@ -181,6 +210,28 @@ describe('npm start', () => {
     expect(again.available + again.held).toBeGreaterThan(0);
     expect((await call('/admin/audit', { auth: token })).body).toMatchObject({ ok: true, minted: audit.minted });
     await until('the next round', async () => ((await call('/market')).body.round as number) > round);
-    expect(await second.stop()).toEqual([]);
+    // SIGTERM to npm alone (a service manager, `kill`): npm's shell does not pass it on; the stack sees its parent go.
+    expect(await second.stop('sigterm-to-npm')).toEqual([]);
+  });
+
+  it('stops everything when one of its children crashes, and says which', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'syntropism-crash-'));
+    const stack = await npmStart(await freePort(), dir);
+    await until('an agent to run', () => Promise.resolve(descendants(stack.child.pid!).some((pid) => cmdline(pid).includes('bwrap'))));
+    expect(await stack.stop('child-crash')).toEqual([]);
+    expect(stack.child.exitCode).not.toBe(0);
+    expect(stack.output()).toContain('DynamoDB Local exited unexpectedly');
+  });
+
+  it('refuses a data dir made by an older version, saying what to do', async () => {
+    const old = mkdtempSync(join(tmpdir(), 'syntropism-old-'));
+    writeFileSync(join(old, 'operator-token'), 'x\n');
+    const child = spawn('npm', ['start'], { cwd: root, env: { ...process.env, PORT: String(await freePort()), SYNTROPISM_DATA_DIR: old }, stdio: ['ignore', 'pipe', 'pipe'] });
+    started.push(child);
+    let output = '';
+    child.stdout.on('data', (c: Buffer) => (output += c.toString()));
+    child.stderr.on('data', (c: Buffer) => (output += c.toString()));
+    expect(await new Promise<number | null>((resolve) => child.once('exit', resolve))).not.toBe(0);
+    expect(output).toContain('--fresh');
   });
 });

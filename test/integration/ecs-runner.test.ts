@@ -8,10 +8,11 @@ import { CreateSecurityGroupCommand, DescribeSubnetsCommand, EC2Client } from '@
 import { CreateKeyCommand, DecryptCommand, KMSClient } from '@aws-sdk/client-kms';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { EcsRunner, fargateSize } from '../../adapters/ecs/ecs-runner.js';
-import { reconcile } from '../../economy/launcher.js';
+import { CREDENTIAL_GRACE_MS, reconcile } from '../../economy/launcher.js';
 import type { Lease } from '../../economy/market.js';
 import type { BidBook } from '../../economy/ports.js';
 import { awsTestConfig, hasMoto, MOTO_MISSING, startMoto, type Moto } from '../support/moto.js';
+import { MemoryRunCredentials } from '../support/run-credentials.js';
 
 const CREDENTIAL = `syn_${'x'.repeat(43)}`;
 
@@ -72,12 +73,12 @@ describe.skipIf(!hasMoto)(`the ECS runner${hasMoto ? '' : ` (${MOTO_MISSING})`}`
   }
 
   it('runs a lease as a Fargate task of its size, with the credential sealed', async () => {
-    await runner.start({ agentId: 'agent-1', leaseId: 'lease-1', bundle: { vcpu: 1, memoryMiB: 4096, tokens: 0, attention: 0, durationSeconds: 60 }, endsAt: 1_800_000_000_000, credential: CREDENTIAL });
+    await runner.start({ agentId: 'agent-1', runId: 'run-1', leaseId: 'lease-1', bundle: { vcpu: 1, memoryMiB: 4096, tokens: 0, attention: 0, durationSeconds: 60 }, endsAt: 1_800_000_000_000, credential: CREDENTIAL });
     const [task] = await describeAll();
     expect(task?.overrides).toMatchObject({ cpu: '1024', memory: '4096' });
     const environment = task!.overrides!.containerOverrides![0]!.environment!;
     const env = Object.fromEntries(environment.map((e) => [e.name, e.value]));
-    expect(env).toMatchObject({ SYNTROPISM_AGENT_ID: 'agent-1', SYNTROPISM_LEASE_ID: 'lease-1', SYNTROPISM_LEASE_ENDS_AT: '1800000000000', SYNTROPISM_API_URL: 'https://api.example' });
+    expect(env).toMatchObject({ SYNTROPISM_AGENT_ID: 'agent-1', SYNTROPISM_RUN_ID: 'run-1', SYNTROPISM_LEASE_ID: 'lease-1', SYNTROPISM_LEASE_ENDS_AT: '1800000000000', SYNTROPISM_API_URL: 'https://api.example' });
     expect(environment.some((e) => e.value?.includes(CREDENTIAL))).toBe(false);
     expect(env.SYNTROPISM_CREDENTIAL).toBeUndefined();
     // Only KMS, with the agent's id as context, turns it back into the credential.
@@ -87,8 +88,8 @@ describe.skipIf(!hasMoto)(`the ECS runner${hasMoto ? '' : ` (${MOTO_MISSING})`}`
       kms.send(new DecryptCommand({ CiphertextBlob: Buffer.from(env.SYNTROPISM_SEALED_CREDENTIAL, 'base64'), EncryptionContext: { agentId: 'agent-2' } })),
     ).rejects.toThrow();
 
-    expect(await runner.running()).toEqual([{ agentId: 'agent-1', leaseId: 'lease-1', endsAt: 1_800_000_000_000, vcpu: 1, memoryMiB: 4096 }]);
-    await runner.extend({ agentId: 'agent-1', leaseId: 'lease-2', bundle: { vcpu: 1, memoryMiB: 4096, tokens: 0, attention: 0, durationSeconds: 60 }, endsAt: 1_800_000_060_000 });
+    expect(await runner.running()).toEqual([{ agentId: 'agent-1', runId: 'run-1', leaseId: 'lease-1', endsAt: 1_800_000_000_000, vcpu: 1, memoryMiB: 4096 }]);
+    await runner.extend({ agentId: 'agent-1', runId: 'run-1', leaseId: 'lease-2', bundle: { vcpu: 1, memoryMiB: 4096, tokens: 0, attention: 0, durationSeconds: 60 }, endsAt: 1_800_000_060_000 });
     expect(await runner.running()).toMatchObject([{ leaseId: 'lease-2', endsAt: 1_800_000_060_000 }]);
 
     await runner.stop('agent-1');
@@ -98,7 +99,7 @@ describe.skipIf(!hasMoto)(`the ECS runner${hasMoto ? '' : ` (${MOTO_MISSING})`}`
   it('refuses a size Fargate does not have, listing the valid ones', async () => {
     expect(() => fargateSize({ vcpu: 0.25, memoryMiB: 4096 })).toThrow(/0.25 vCPU: 512, 1024, 2048 MiB/);
     await expect(
-      runner.start({ agentId: 'a', leaseId: 'l', bundle: { vcpu: 3, memoryMiB: 8192, tokens: 0, attention: 0, durationSeconds: 60 }, endsAt: 1, credential: CREDENTIAL }),
+      runner.start({ agentId: 'a', runId: 'r', leaseId: 'l', bundle: { vcpu: 3, memoryMiB: 8192, tokens: 0, attention: 0, durationSeconds: 60 }, endsAt: 1, credential: CREDENTIAL }),
     ).rejects.toThrow(/not a Fargate size/);
     expect(await describeAll()).toEqual([]);
     for (const [vcpu, memoryMiB] of [[0.25, 512], [0.5, 4096], [2, 16384], [4, 30720]] as const) {
@@ -110,23 +111,32 @@ describe.skipIf(!hasMoto)(`the ECS runner${hasMoto ? '' : ` (${MOTO_MISSING})`}`
     let now = 1_000_000;
     let leases: Lease[] = [];
     const bids = { activeLeases: () => Promise.resolve(leases.filter((l) => l.endsAt > now)) } as unknown as BidBook;
-    const deps = { bids, runner, clock: { now: () => now }, issueRunCredential: () => Promise.resolve(CREDENTIAL) };
+    const credentials = new MemoryRunCredentials();
+    const deps = { bids, runner, clock: { now: () => now }, credentials };
     const lease = (leaseId: string, startsAt: number, memoryMiB: number): Lease => ({
-      leaseId, agentId: 'agent-9', bidId: leaseId, round: 1, startsAt, endsAt: startsAt + 60_000, payment: 1,
+      leaseId, agentId: 'agent-9', bidId: leaseId, payerId: 'agent-9', round: 1, startsAt, endsAt: startsAt + 60_000, payment: 1,
       bundle: { vcpu: 0.5, memoryMiB, tokens: 0, attention: 0, durationSeconds: 60 },
     });
     leases = [lease('a', now, 1024)];
-    expect(await reconcile(deps)).toEqual({ started: ['agent-9'], extended: [], stopped: [] });
+    expect(await reconcile(deps)).toEqual({ started: ['agent-9'], extended: [], stopped: [], failed: [] });
     leases.push(lease('b', now + 60_000, 1024));
-    expect(await reconcile(deps)).toEqual({ started: [], extended: ['agent-9'], stopped: [] });
+    expect(await reconcile(deps)).toEqual({ started: [], extended: ['agent-9'], stopped: [], failed: [] });
     expect((await describeAll()).length).toBe(1);
     // The next renewal needs more memory: a Fargate task cannot grow, so it is replaced.
     leases.push(lease('c', now + 120_000, 2048));
     now += 120_000;
-    expect(await reconcile(deps)).toEqual({ started: ['agent-9'], extended: [], stopped: [] });
-    expect(await runner.running()).toMatchObject([{ leaseId: 'c', memoryMiB: 2048 }]);
+    expect(await reconcile(deps)).toEqual({ started: ['agent-9'], extended: [], stopped: [], failed: [] });
+    expect(await runner.running()).toMatchObject([{ leaseId: 'c', memoryMiB: 2048, runId: 'run-2' }]);
+    // The replaced run's credential stopped working; the new run has its own.
+    expect(credentials.calls).toEqual([
+      `issue agent-9 run-1 until ${1_000_000 + 60_000 + CREDENTIAL_GRACE_MS}`,
+      `extend agent-9 run-1 until ${1_000_000 + 120_000 + CREDENTIAL_GRACE_MS}`,
+      'revoke agent-9 run-1',
+      `issue agent-9 run-2 until ${1_000_000 + 180_000 + CREDENTIAL_GRACE_MS}`,
+    ]);
     now += 60_000;
-    expect(await reconcile(deps)).toEqual({ started: [], extended: [], stopped: ['agent-9'] });
+    expect(await reconcile(deps)).toEqual({ started: [], extended: [], stopped: ['agent-9'], failed: [] });
     expect(await runner.running()).toEqual([]);
+    expect(credentials.runs.size).toBe(0);
   });
 });

@@ -27,7 +27,11 @@ function stopped(agentId: string, leaseId: string, at: number, extra: Partial<Ec
     detail: {
       lastStatus: 'STOPPED',
       stoppedAt: new Date(at).toISOString(),
-      overrides: { containerOverrides: [{ environment: [{ name: 'SYNTROPISM_AGENT_ID', value: agentId }, { name: 'SYNTROPISM_LEASE_ID', value: leaseId }] }] },
+      overrides: {
+        containerOverrides: [
+          { environment: [{ name: 'SYNTROPISM_AGENT_ID', value: agentId }, { name: 'SYNTROPISM_RUN_ID', value: 'run-1' }, { name: 'SYNTROPISM_LEASE_ID', value: leaseId }] },
+        ],
+      },
       ...extra,
     },
   };

@@ -1,17 +1,20 @@
 /**
- * Real agent processes under real limits: the local runner runs the bundled agent runtime for
- * leases won at auction, meters their usage through SQS, stops them at the lease's end, lets the
- * kernel kill one that outgrows its memory (and closes its lease), and keeps a renewed run alive.
+ * Real agent processes in their sandbox, under real limits: the local runner runs the bundled
+ * agent runtime for leases won at auction; it measures their usage from outside and reports it
+ * through SQS; it keeps the lease clock, so a renewal, even one won in the run's last second and
+ * never reconciled, goes on in the same process with a credential that keeps working; at the end
+ * it stops the run within 2 s, whatever the agent does, and the credential stops working; the
+ * kernel kills a run that outgrows its memory and its lease closes.
  */
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { SQSClient } from '@aws-sdk/client-sqs';
+import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { onRunExit, reconcile } from '../../economy/launcher.js';
-import type { RunExit } from '../../economy/ports.js';
 import { LocalRunner } from '../../adapters/local-runner/local-runner.js';
-import { credentialHash, newCredential } from '../../lambdas/http/auth.js';
+import { sandboxAvailability } from '../../adapters/local-runner/sandbox.js';
+import { continuation, onRunExit, reconcile, type LauncherDeps } from '../../economy/launcher.js';
+import type { RunExit } from '../../economy/ports.js';
 import { makeHandler as makeMetering } from '../../lambdas/metering.js';
 import { bundleRuntime, GENESIS_WORKSPACE } from '../../local/runtime-bundle.js';
 import { startSqsConsumer, type SqsConsumer } from '../../local/sqs-consumer.js';
@@ -23,34 +26,34 @@ let sqs: LocalSqs;
 let client: SQSClient;
 let consumer: SqsConsumer;
 let runner: LocalRunner;
+let launcher: LauncherDeps;
 const exits: RunExit[] = [];
-const dataDir = join(tmpdir(), `syntropism-runner-${process.pid}-${Date.now()}`);
+const dataDir = mkdtempSync(join(tmpdir(), 'syntropism-runner-'));
+chmodSync(dataDir, 0o700);
 
 beforeAll(async () => {
-  [stack, sqs] = await Promise.all([startTestStack({ ROUND_SECONDS: '1' }, new RealClock()), startSqs()]);
+  const socketPath = join(dataDir, 'api.sock');
+  [stack, sqs] = await Promise.all([startTestStack({ ROUND_SECONDS: '1' }, new RealClock(), { socketPath }), startSqs()]);
   client = sqsClient(sqs.endpoint);
   const { queueUrl } = await createQueueWithDlq(client, 'metering', { maxReceiveCount: 3, visibilityTimeoutSeconds: 2 });
   consumer = startSqsConsumer({ client, queueUrl, handler: makeMetering(stack.deps), waitSeconds: 1 });
   runner = new LocalRunner({
     runtime: await bundleRuntime(join(dataDir, 'runtime')),
-    dataDir,
+    workspaces: join(dataDir, 'workspaces'),
+    logs: join(dataDir, 'logs'),
     seedWorkspace: GENESIS_WORKSPACE,
-    graceMs: 1000,
-    env: {
-      SYNTROPISM_API_URL: stack.gateway.url,
-      METERING_QUEUE_URL: queueUrl,
-      SYNTROPISM_METER_SECONDS: '1',
-      AWS_ENDPOINT_URL_SQS: sqs.endpoint,
-      AWS_REGION: 'us-east-1',
-      AWS_ACCESS_KEY_ID: 'local',
-      AWS_SECRET_ACCESS_KEY: 'local',
-      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+    api: { sandbox: true, socket: socketPath },
+    meterMs: 1000,
+    continuation: (run) => continuation(launcher, run),
+    onUsage: async (report) => {
+      await client.send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: JSON.stringify(report) }));
     },
     onExit: (exit) => {
       exits.push(exit);
-      void onRunExit(stack.deps, exit);
+      void onRunExit(launcher, exit);
     },
   });
+  launcher = { bids: stack.deps.bids, runner, clock: stack.deps.clock, credentials: stack.deps.credentials };
 });
 
 afterAll(async () => {
@@ -60,23 +63,12 @@ afterAll(async () => {
   await Promise.all([stack.close(), sqs.stop()]);
 });
 
-const launcher = () => ({
-  bids: stack.deps.bids,
-  runner,
-  clock: stack.deps.clock,
-  issueRunCredential: async (agentId: string, expiresAt: number) => {
-    const credential = newCredential();
-    await stack.deps.agents.addRunCredential({ agentId, credentialHash: credentialHash(credential), expiresAt: expiresAt + 60_000 });
-    return credential;
-  },
-});
-
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Waits for the next whole second, so the oracle sees a new schedule tick. */
 const nextTick = () => sleep(1000 - (Date.now() % 1000) + 20);
 
-async function until<T>(check: () => T | undefined | Promise<T | undefined>, what: string, timeoutMs = 30_000): Promise<T> {
+async function until<T>(check: () => T | undefined | false | Promise<T | undefined | false>, what: string, timeoutMs = 30_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await check();
@@ -93,48 +85,57 @@ async function agentWith(code: string, bundle: { vcpu: number; memoryMiB: number
   mkdirSync(workspace, { recursive: true });
   writeFileSync(join(workspace, 'agent.mjs'), code);
   const bid = () => stack.api.call('POST', '/bids', { token: agent.credential, body: { bundle: { tokens: 0, attention: 0, ...bundle }, amount: 50_000_000 } });
-  return { ...agent, workspace, bid };
+  const state = () => JSON.parse(readFileSync(join(workspace, 'state.json'), 'utf8'));
+  return { ...agent, workspace, bid, state };
 }
 
-async function round() {
+async function round(options: { launch?: boolean } = {}) {
   await nextTick();
   const report = await stack.oracle();
   expect(report.ran).toBe(true);
-  return reconcile(launcher());
+  return options.launch === false ? undefined : reconcile(launcher);
 }
 
+/** Works a little, and keeps the run's credential and every status the API answered it with. */
 const WORKER = `
 export async function step(ctx) {
-  ctx.state.steps = (ctx.state.steps ?? 0) + 1;
+  ctx.state.credential = process.env.SYNTROPISM_CREDENTIAL;
+  const res = await fetch(process.env.SYNTROPISM_API_URL + '/me', { headers: { authorization: 'Bearer ' + process.env.SYNTROPISM_CREDENTIAL } });
+  ctx.state.statuses = { ...ctx.state.statuses, [res.status]: (ctx.state.statuses?.[res.status] ?? 0) + 1 };
   let x = 0;
   for (let i = 0; i < 3e6; i += 1) x += i % 7;
   ctx.state.last = x;
-  await ctx.sleep(50);
+  await ctx.sleep(100);
 }`;
 
+const me = (credential: string) => stack.api.call('GET', '/me', { token: credential });
+
 describe('the local runner', () => {
-  it('confines agents with a real limiter and reports which', () => {
+  it('runs agents in a sandbox, under a real limiter', () => {
+    expect(sandboxAvailability()).toEqual({ available: true });
     expect(['cgroup-v2', 'cgroup-v1', 'prlimit']).toContain(runner.limiter);
   });
 
-  it('runs a winner for its lease, meters its usage, and stops it at the end', async () => {
+  it('runs a winner for its lease, measures its usage from outside, and stops it within 2 s of the end', async () => {
     // A quarter vCPU makes even Node's start-up slow: give it long enough to report twice.
     const agent = await agentWith(WORKER, { vcpu: 0.25, memoryMiB: 512, durationSeconds: 6 });
     expect((await agent.bid()).status).toBe(201);
     const launched = await round();
-    expect(launched.started).toEqual([agent.agentId]);
-    const lease = (await stack.api.call('GET', '/me', { token: agent.credential })).body.lease;
+    expect(launched?.started).toEqual([agent.agentId]);
+    const lease = (await me(agent.credential)).body.lease;
     expect(runner.pid(agent.agentId)).toBeGreaterThan(0);
 
     const exit = await until(() => exits.find((e) => e.agentId === agent.agentId), 'the run to end');
     expect(exit.reason).toBe('lease-ended');
     const endsAt = Number(lease.endsAt);
-    expect(exit.at).toBeGreaterThanOrEqual(endsAt - 1500);
-    expect(exit.at).toBeLessThan(endsAt + 1500);
+    expect(exit.at).toBeGreaterThanOrEqual(endsAt);
+    expect(exit.at).toBeLessThan(endsAt + 2000);
     expect(runner.pid(agent.agentId)).toBeUndefined();
 
-    const state = JSON.parse(readFileSync(join(agent.workspace, 'state.json'), 'utf8'));
-    expect(state.steps).toBeGreaterThan(0);
+    const state = agent.state();
+    expect(state.statuses).toEqual({ 200: expect.any(Number) });
+    // The run's credential worked while it ran, and stops working when it ends.
+    await until(async () => (await me(state.credential)).status === 401, 'the run credential to stop working', 5000);
     const usage = await until(async () => {
       const u = await stack.deps.usage.get(agent.agentId, lease.leaseId);
       return u?.final ? u : undefined;
@@ -144,6 +145,26 @@ describe('the local runner', () => {
     expect(usage.peakMemoryBytes).toBeGreaterThan(10 * 1024 * 1024);
   });
 
+  it('kills every process of a run that ignores SIGTERM within 2 s of its end', async () => {
+    const marker = String(900_000 + Math.floor(Math.random() * 99_999));
+    const stubborn = await agentWith(
+      `import { spawn } from 'node:child_process';
+       export async function step(ctx) {
+         spawn('sleep', ['${marker}'], { detached: true, stdio: 'ignore' }).unref();
+         for (;;) {} // never yields: SIGTERM cannot be heard
+       }`,
+      { vcpu: 0.25, memoryMiB: 512, durationSeconds: 4 },
+    );
+    expect((await stubborn.bid()).status).toBe(201);
+    expect((await round())?.started).toEqual([stubborn.agentId]);
+    const lease = (await me(stubborn.credential)).body.lease;
+    const exit = await until(() => exits.find((e) => e.agentId === stubborn.agentId), 'the stubborn run to end');
+    expect(exit.reason).toBe('lease-ended');
+    expect(exit.at).toBeLessThan(Number(lease.endsAt) + 2000);
+    const { execSync } = await import('node:child_process');
+    expect(execSync(`ps -eo args | grep -c "^sleep ${marker}$" || true`).toString().trim()).toBe('0');
+  });
+
   it('lets the kernel kill a run that outgrows its memory, and closes its lease', async () => {
     const hog = await agentWith(
       `const kept = [];
@@ -151,8 +172,8 @@ describe('the local runner', () => {
       { vcpu: 0.25, memoryMiB: 512, durationSeconds: 30 },
     );
     expect((await hog.bid()).status).toBe(201);
-    expect((await round()).started).toEqual([hog.agentId]);
-    const lease = (await stack.api.call('GET', '/me', { token: hog.credential })).body.lease;
+    expect((await round())?.started).toEqual([hog.agentId]);
+    const lease = (await me(hog.credential)).body.lease;
     const exit = await until(() => exits.find((e) => e.agentId === hog.agentId), 'the hog to die', 20_000);
     expect(exit.reason, exit.detail).toBe(runner.limiter === 'prlimit' ? 'crashed' : 'out-of-memory');
     expect(exit.at).toBeLessThan(Number(lease.endsAt) - 10_000);
@@ -162,28 +183,58 @@ describe('the local runner', () => {
     }, 'the lease to close');
     expect(closed.closeReason).toBe(exit.reason);
     // Closed, it no longer counts as the agent's lease, nor against supply.
-    expect((await stack.api.call('GET', '/me', { token: hog.credential })).body.lease).toBeNull();
+    expect((await me(hog.credential)).body.lease).toBeNull();
     expect((await stack.deps.bids.activeLeases(Date.now())).some((l) => l.leaseId === lease.leaseId)).toBe(false);
   });
 
-  it('keeps the same process through a renewal', async () => {
-    const agent = await agentWith(WORKER, { vcpu: 0.25, memoryMiB: 512, durationSeconds: 3 });
+  it('keeps the same process and credential through renewals, even one won in the last second and never reconciled', async () => {
+    const agent = await agentWith(WORKER, { vcpu: 0.25, memoryMiB: 512, durationSeconds: 4 });
     expect((await agent.bid()).status).toBe(201);
-    expect((await round()).started).toEqual([agent.agentId]);
+    expect((await round())?.started).toEqual([agent.agentId]);
     const pid = runner.pid(agent.agentId);
-    const first = (await stack.api.call('GET', '/me', { token: agent.credential })).body.lease;
+    const first = (await me(agent.credential)).body.lease;
 
+    // A renewal the launcher extends after the round.
     expect((await agent.bid()).status).toBe(201);
-    expect((await round()).extended).toEqual([agent.agentId]);
-    const me = (await stack.api.call('GET', '/me', { token: agent.credential })).body;
-    expect(me.runsUntil).toBe(Number(first.endsAt) + 3000);
+    expect((await round())?.extended).toEqual([agent.agentId]);
+    const second = Number(first.endsAt) + 4000;
+    expect((await me(agent.credential)).body.runsUntil).toBe(second);
 
-    await sleep(Number(first.endsAt) - Date.now() + 800);
+    // A renewal won in the run's last second, whose round never reaches the launcher: the runner
+    // finds it at the end by itself.
+    expect((await agent.bid()).status).toBe(201);
+    await sleep(second - Date.now() - 1500);
+    await round({ launch: false });
+    expect(second - Date.now()).toBeLessThan(1000);
+    expect((await me(agent.credential)).body.runsUntil).toBe(second + 4000);
+
+    await sleep(second - Date.now() + 800);
     expect(runner.pid(agent.agentId)).toBe(pid);
     expect(exits.find((e) => e.agentId === agent.agentId)).toBeUndefined();
 
     const exit = await until(() => exits.find((e) => e.agentId === agent.agentId), 'the renewed run to end');
     expect(exit.reason).toBe('lease-ended');
-    expect(exit.at).toBeGreaterThanOrEqual(Number(first.endsAt) + 3000 - 1500);
+    expect(exit.at).toBeGreaterThanOrEqual(second + 4000);
+    expect(exit.at).toBeLessThan(second + 4000 + 2000);
+    // Never refused while it ran, across both renewals.
+    expect(agent.state().statuses).toEqual({ 200: expect.any(Number) });
+  });
+
+  it('closes the lease of a run that crashes, and revokes its credential at once', async () => {
+    const crasher = await agentWith(
+      `export async function step(ctx) {
+         ctx.state.credential = process.env.SYNTROPISM_CREDENTIAL;
+         ctx.state.steps = (ctx.state.steps ?? 0) + 1;
+         if (ctx.state.steps > 3) process.exit(3);
+         await ctx.sleep(100);
+       }`,
+      { vcpu: 0.25, memoryMiB: 512, durationSeconds: 30 },
+    );
+    expect((await crasher.bid()).status).toBe(201);
+    expect((await round())?.started).toEqual([crasher.agentId]);
+    const exit = await until(() => exits.find((e) => e.agentId === crasher.agentId), 'the crash');
+    expect(exit.reason).toBe('crashed');
+    await until(async () => (await stack.deps.bids.agentLeases(crasher.agentId, Date.now())).length === 0, 'the lease to close');
+    await until(async () => (await me(crasher.state().credential)).status === 401, 'the credential to be revoked', 5000);
   });
 });

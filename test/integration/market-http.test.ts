@@ -35,7 +35,7 @@ describe('agents', () => {
     expect(me.body).toMatchObject({ agentId: created.body.agentId, status: 'alive', available: 5_000_000, held: 0, generation: 0, lineage: [], lease: null });
     // A replay creates nothing new and does not show the credential again.
     const replay = await stack.api.call('POST', '/admin/agents', { token: OPERATOR_TOKEN, body: { endowment: 5_000_000 }, headers: { 'idempotency-key': 'create-1' } });
-    expect(replay.body).toEqual({ agentId: created.body.agentId, endowment: 5_000_000, credential: null });
+    expect(replay.body).toEqual({ agentId: created.body.agentId, endowment: 5_000_000, generation: 0, lineage: [], bid: null, credential: null });
     const mismatch = await stack.api.call('POST', '/admin/agents', { token: OPERATOR_TOKEN, body: { endowment: 1 }, headers: { 'idempotency-key': 'create-1' } });
     expect(mismatch.status).toBe(422);
   });

@@ -10,7 +10,8 @@ import { OPERATOR_TOKEN, SMALL_BUNDLE, startTestStack, type TestStack } from '..
 
 let stack: TestStack;
 beforeAll(async () => {
-  stack = await startTestStack({ SYNTROPISM_DORMANCY_LIMIT_ROUNDS: '3' });
+  // Three rounds of 5 s without a lease or a bid make an agent dormant.
+  stack = await startTestStack({ SYNTROPISM_DORMANCY_LIMIT_SECONDS: '15' });
 });
 afterAll(() => stack.close());
 

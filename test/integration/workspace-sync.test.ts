@@ -8,7 +8,8 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadState, S3Workspace, saveState } from '../../agent-container/runtime/workspace.js';
+import { loadState, saveState } from '../../agent-container/runtime/workspace.js';
+import { S3Workspace } from '../../agent-container/supervisor/workspace-sync.js';
 import { startSqs, type LocalSqs } from '../../local/sqs.js';
 
 let emulator: LocalSqs;

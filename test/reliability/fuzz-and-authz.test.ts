@@ -28,7 +28,7 @@ async function world() {
 }
 
 beforeAll(async () => {
-  stack = await startTestStack({ SYNTROPISM_DORMANCY_LIMIT_ROUNDS: '1000' });
+  stack = await startTestStack({ SYNTROPISM_DORMANCY_LIMIT_SECONDS: '86400' });
   agent = await leasedAgent(stack, { ...SMALL_BUNDLE, attention: 2 });
   other = await stack.api.createAgent(5_000_000);
   bidId = (await stack.api.call('POST', '/bids', { token: agent.credential, body: { bundle: SMALL_BUNDLE, amount: 1_000_000 } })).body.bidId;

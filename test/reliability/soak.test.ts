@@ -11,7 +11,7 @@ const SECONDS = 15;
 
 let stack: TestStack;
 beforeAll(async () => {
-  stack = await startTestStack({ SYNTROPISM_SUPPLY_VCPU: '2', SYNTROPISM_SUPPLY_MEMORY_MIB: '4096', SYNTROPISM_DORMANCY_LIMIT_ROUNDS: '1000' });
+  stack = await startTestStack({ SYNTROPISM_SUPPLY_VCPU: '2', SYNTROPISM_SUPPLY_MEMORY_MIB: '4096', SYNTROPISM_DORMANCY_LIMIT_SECONDS: '86400' });
 });
 afterAll(() => stack.close());
 

@@ -52,7 +52,7 @@ export interface TestStack {
   close(): Promise<void>;
 }
 
-export async function startTestStack(env: Record<string, string> = {}, clock = new TestClock()): Promise<TestStack> {
+export async function startTestStack(env: Record<string, string> = {}, clock = new TestClock(), options: { socketPath?: string } = {}): Promise<TestStack> {
   const client = testClient();
   const suffix = randomUUID().slice(0, 8);
   const tables = { ledger: `ledger-${suffix}`, journal: `journal-${suffix}`, records: `records-${suffix}` };
@@ -60,7 +60,10 @@ export async function startTestStack(env: Record<string, string> = {}, clock = n
   const config: Config = loadConfig({ ROUND_SECONDS: '5', ...env }, 'local');
   const workspaces = new LocalWorkspaces(mkdtempSync(join(tmpdir(), 'workspaces-')));
   const deps = dynamoDeps({ client, tables, config, clock, operatorToken: () => Promise.resolve(OPERATOR_TOKEN), llm: llmProviderFromEnv(env), workspaces });
-  const gateway = await startGateway(API_ROUTES.map((r) => ({ method: r.method, path: r.path, handler: r.makeHandler(deps) })));
+  const gateway = await startGateway(
+    API_ROUTES.map((r) => ({ method: r.method, path: r.path, handler: r.makeHandler(deps) })),
+    options.socketPath ? { socketPath: options.socketPath } : {},
+  );
   const oracle = makeOracle(deps);
   return {
     deps,

@@ -10,7 +10,7 @@ describe('config', () => {
       messageFee: 10_000,
       rewardPerPoint: 50_000_000,
       bidExpiryRounds: 3,
-      dormancyLimitRounds: 60,
+      dormancyLimitSeconds: 3600,
       reserveBounds: { min: 1_000_000, max: 1_000_000_000_000_000 },
       roundSeconds: 60,
       burnShards: 16,
