@@ -65,8 +65,13 @@ export interface ResourceRound {
   /** Offered this round: capacity less what active leases hold. */
   supply: number;
   allocated: number;
-  /** (held + allocated) / capacity for vCPU and memory; allocated / capacity for tokens and attention. */
+  /**
+   * allocated / offered supply (0 when nothing was offered): the demand signal that moves the
+   * reserve. When nothing is offered (every unit held by running leases), the reserve stays.
+   */
   utilisation: number;
+  /** (held + allocated) / capacity: how much of the capacity is in use once this round's leases start. */
+  occupancy: number;
   reserve: number;
   nextReserve: number;
   /** What winners paid per unit(-second) for this resource, in pico-credits; null when nothing traded. */
@@ -146,15 +151,19 @@ export function clear(input: RoundInput): RoundOutcome {
   const resources = {} as Record<Resource, ResourceRound>;
   for (const r of RESOURCES) {
     const capacity = input.capacity[r];
+    const offered = supply[r];
     const inUse = r === 'vcpu' || r === 'memoryMiB' ? input.held[r] + allocated[r] : allocated[r];
-    const utilisation = capacity > 0 ? Math.min(1, inUse / capacity) : 0;
+    const utilisation = offered > 0 ? Math.min(1, allocated[r] / offered) : 0;
     resources[r] = {
       capacity,
-      supply: supply[r],
+      supply: offered,
       allocated: allocated[r],
       utilisation,
+      occupancy: capacity > 0 ? Math.min(1, inUse / capacity) : 0,
       reserve: input.reserve[r],
-      nextReserve: nextReserve(input.reserve[r], utilisation, input.bounds),
+      // Nothing offered says nothing of demand: the reserve stays (it would otherwise climb while
+      // the same agents renew, until nobody could pay it).
+      nextReserve: offered > 0 ? nextReserve(input.reserve[r], utilisation, input.bounds) : input.reserve[r],
       marketPrice: marketPrice(r, winners),
     };
   }

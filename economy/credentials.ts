@@ -15,3 +15,10 @@ export function newCredential(): string {
 export function credentialHash(credential: string): string {
   return createHash('sha256').update(credential).digest('hex');
 }
+
+/**
+ * How long a run's supervisor token outlives the run's credential: after the run ends, its
+ * supervisor still sends the last usage report and saves the workspace. Revoking the run (when
+ * its task is seen to stop) ends it sooner.
+ */
+export const SUPERVISOR_AFTERLIFE_MS = 10 * 60_000;

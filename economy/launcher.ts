@@ -98,11 +98,11 @@ async function stopRun(deps: LauncherDeps, run: RunningAgent): Promise<void> {
 }
 
 async function startRun(deps: LauncherDeps, target: RunTarget): Promise<void> {
-  const { runId, credential } = await deps.credentials.issue(target.agentId, target.endsAt + CREDENTIAL_GRACE_MS);
+  const secrets = await deps.credentials.issue(target.agentId, target.endsAt + CREDENTIAL_GRACE_MS);
   try {
-    await deps.runner.start({ ...target, runId, credential });
+    await deps.runner.start({ ...target, ...secrets });
   } catch (err) {
-    await deps.credentials.revoke(target.agentId, runId);
+    await deps.credentials.revoke(target.agentId, secrets.runId);
     throw err;
   }
 }
@@ -118,7 +118,10 @@ async function extendRun(deps: LauncherDeps, run: RunningAgent, target: RunTarge
  * won by now, however late. Its credential is extended before it is returned; undefined means the
  * run is over.
  */
-export async function continuation(deps: Pick<LauncherDeps, 'bids' | 'clock' | 'credentials'>, run: RunningAgent): Promise<RunTarget | undefined> {
+export async function continuation(
+  deps: { bids: Pick<BidBook, 'agentLeases'>; clock: Clock; credentials: RunCredentials },
+  run: Pick<RunningAgent, 'agentId' | 'runId' | 'endsAt'>,
+): Promise<RunTarget | undefined> {
   const now = deps.clock.now();
   const leases = await deps.bids.agentLeases(run.agentId, now);
   const current = activeLease(leases, now);

@@ -143,17 +143,48 @@ export interface AgentDirectory {
   listAgents(limit: number): Promise<Agent[]>;
 }
 
+/** A run's two secrets: the agent's credential (for agent code) and the supervisor's token (for the trusted side). */
+export interface RunSecrets {
+  runId: string;
+  /** What agent code calls the API with, as the agent. */
+  credential: string;
+  /** What the run's supervisor reports usage and syncs the workspace with; never given to agent code. */
+  supervisorToken: string;
+}
+
+/** Who a supervisor token speaks for. */
+export interface RunOf {
+  agentId: string;
+  runId: string;
+}
+
 /**
- * The credential of one run of an agent: it works while the run goes on, through every renewal,
- * and stops working when the run ends. An agent has at most one run at a time.
+ * The secrets of one run of an agent: they work while the run goes on, through every renewal, and
+ * stop working when the run ends. An agent has at most one run at a time.
  */
 export interface RunCredentials {
-  /** A new run: a fresh credential, valid until `expiresAt`; an earlier run's credential stops working. */
-  issue(agentId: string, expiresAt: number): Promise<{ runId: string; credential: string }>;
-  /** The run goes on: its credential now works until `expiresAt` (never shortened). */
+  /** A new run: fresh secrets, the credential valid until `expiresAt`; an earlier run's stop working. */
+  issue(agentId: string, expiresAt: number): Promise<RunSecrets>;
+  /** The run goes on: its secrets now work until `expiresAt` (never shortened). */
   extend(agentId: string, runId: string, expiresAt: number): Promise<void>;
-  /** The run ended: its credential stops working now. Nothing happens if a later run replaced it. */
+  /** The run ended: its secrets stop working now. Nothing happens if a later run replaced it. */
   revoke(agentId: string, runId: string): Promise<void>;
+  /** The run a supervisor token belongs to; undefined for an unknown, expired or revoked one. */
+  runOfSupervisor(tokenHash: string, now: number): Promise<RunOf | undefined>;
+}
+
+/** Where measured usage goes: the metering queue, read by the metering consumer. */
+export interface MeterQueue {
+  send(report: UsageReport): Promise<void>;
+}
+
+/**
+ * Short-lived access to one agent's workspace, for its run's supervisor in AWS: a URL to read each
+ * file there, and URLs to write the given files (S3 presigned URLs under `workspaces/<agentId>/`).
+ */
+export interface WorkspaceAccess {
+  downloads(agentId: string): Promise<{ path: string; url: string }[]>;
+  uploads(agentId: string, paths: readonly string[]): Promise<{ path: string; url: string }[]>;
 }
 
 export interface BidBook {
@@ -216,6 +247,8 @@ export interface RunSpec {
   endsAt: number;
   /** The run's credential; the runner must not expose it in plain text where others can read it. */
   credential: string;
+  /** The supervisor's token, for a runner whose supervisor talks to the API (ECS); never for agent code. */
+  supervisorToken: string;
 }
 
 /** What a run should be: the agent, the lease running now, and when the run ends (renewals included). */

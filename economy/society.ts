@@ -6,15 +6,20 @@ export const MAX_SPAWN_FILES = 64;
 export const MAX_SPAWN_BYTES = 1024 * 1024;
 const SAFE_PATH = /^[A-Za-z0-9_-][A-Za-z0-9._-]*(\/[A-Za-z0-9_-][A-Za-z0-9._-]*)*$/;
 
+/** A path inside a workspace: relative, with no way out of it. */
+export function assertWorkspacePath(path: string, field = 'files'): void {
+  if (!SAFE_PATH.test(path) || path.length > 200) {
+    throw new ValidationError(`file path "${path}" must be relative, inside the workspace, of letters, digits, '.', '-', '_' and '/'`, { field });
+  }
+}
+
 /** Files for a child's workspace: relative paths inside it, text, within limits. */
 export function assertFiles(files: Record<string, string>): void {
   const entries = Object.entries(files);
   if (entries.length > MAX_SPAWN_FILES) throw new ValidationError(`at most ${MAX_SPAWN_FILES} files`, { field: 'files' });
   let bytes = 0;
   for (const [path, content] of entries) {
-    if (!SAFE_PATH.test(path) || path.length > 200) {
-      throw new ValidationError(`file path "${path}" must be relative, inside the workspace, of letters, digits, '.', '-', '_' and '/'`, { field: 'files' });
-    }
+    assertWorkspacePath(path);
     if (path === 'state.json') throw new ValidationError('a child starts with its own state: state.json cannot be given', { field: 'files' });
     bytes += Buffer.byteLength(content, 'utf8');
   }

@@ -18,15 +18,11 @@ import { Construct } from 'constructs';
 import type { Agents } from './agents.js';
 import { HandlerFunction } from './handler-function.js';
 import { acknowledgeOnGrantee } from './nag.js';
-import type { Metering } from './metering.js';
 import type { EconomyTables } from './tables.js';
-import type { WorkspaceBucket } from './workspace-bucket.js';
 
 export interface AgentLauncherProps {
   oracle: NodejsFunction;
   agents: Agents;
-  metering: Metering;
-  workspaces: WorkspaceBucket;
   tables: EconomyTables;
   /** The agent API's URL, which running agents call. */
   apiUrl: string;
@@ -45,7 +41,7 @@ export class AgentLauncher extends Construct {
     super(scope, id);
     const { agents, oracle } = props;
     this.credentialKey = new Key(this, 'RunCredentialKey', {
-      description: 'Syntropism: seals the credential of each agent run (encryption context: the agent id)',
+      description: "Syntropism: seals each agent run's secrets (encryption context: the agent id)",
       enableKeyRotation: true,
       removalPolicy: props.logRemovalPolicy,
     });
@@ -62,8 +58,6 @@ export class AgentLauncher extends Construct {
       AGENT_ASSIGN_PUBLIC_IP: 'true',
       AGENT_API_URL: props.apiUrl,
       RUN_CREDENTIAL_KEY_ID: this.credentialKey.keyArn,
-      METERING_QUEUE_URL: props.metering.queue.queueUrl,
-      WORKSPACE_BUCKET: props.workspaces.bucket.bucketName,
     };
     for (const [name, value] of Object.entries(runner)) oracle.addEnvironment(name, value);
 

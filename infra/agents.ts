@@ -5,10 +5,14 @@
  * URL and the agent's run credential (sealed with KMS), never in the definition itself.
  *
  * Networking without NAT gateways: tasks run in public subnets with a public IP, so they reach
- * the API, S3, SQS and ECR directly; their security group admits no inbound traffic at all.
+ * the API, S3 (through the URLs the API signs) and ECR directly; their security group admits no
+ * inbound traffic at all.
  *
- * The task role is all an agent's code can reach in AWS: workspace objects and the metering
- * queue. It has no DynamoDB rights: agents touch the ledger only through the API, as themselves.
+ * Agent code is hostile. In the task, the supervisor (root) runs it as the unprivileged `node`
+ * user, with nothing but its workspace, its credential and the API's address. The task role can
+ * only unseal the run's secrets (kms:Decrypt, granted by the launcher): no DynamoDB, no SQS, no
+ * S3. The supervisor reaches its own agent's workspace and reports usage through the API, with a
+ * token agent code never sees (docs/SECURITY.md).
  */
 import { Duration, IgnoreMode, Stack, Validations, type RemovalPolicy } from 'aws-cdk-lib';
 import { FlowLogDestination, FlowLogTrafficType, SecurityGroup, SubnetType, Vpc } from 'aws-cdk-lib/aws-ec2';
@@ -20,8 +24,6 @@ import { Construct } from 'constructs';
 import { CPU_UNITS_PER_VCPU } from '../economy/resources.js';
 import { REPO_ROOT } from './handler-function.js';
 import type { AgentArchitecture } from './settings.js';
-import type { Metering } from './metering.js';
-import type { WorkspaceBucket } from './workspace-bucket.js';
 
 /**
  * What of the repository the image is built from: everything else is left out of the asset, so
@@ -34,8 +36,6 @@ export const AGENT_IMAGE_CONTEXT = ['package.json', 'package-lock.json', 'tsconf
 export const AGENT_CONTAINER_NAME = 'agent';
 
 export interface AgentsProps {
-  workspaces: WorkspaceBucket;
-  metering: Metering;
   vcpu: number;
   memoryMiB: number;
   architecture: AgentArchitecture;
@@ -75,10 +75,8 @@ export class Agents extends Construct {
     this.taskRole = new Role(this, 'TaskRole', {
       // Only ECS tasks of this account may assume it (the confused-deputy guard AWS advises).
       assumedBy: new ServicePrincipal('ecs-tasks.amazonaws.com').withConditions({ StringEquals: { 'aws:SourceAccount': account } }),
-      description: 'Syntropism agent tasks: own workspace objects and metering reports only; no DynamoDB',
+      description: 'Syntropism agent tasks: unseal the run secrets only (kms:Decrypt, from the launcher); no DynamoDB, SQS or S3',
     });
-    props.workspaces.grantWorkspaces(this.taskRole);
-    props.metering.grantSend(this.taskRole);
 
     const arm = props.architecture === 'arm64';
     this.taskDefinition = new FargateTaskDefinition(this, 'TaskDefinition', {
@@ -97,10 +95,6 @@ export class Agents extends Construct {
         platform: arm ? Platform.LINUX_ARM64 : Platform.LINUX_AMD64,
       }),
       logging: LogDrivers.awsLogs({ streamPrefix: 'agent', logGroup: new LogGroup(this, 'Logs', logSettings) }),
-      environment: {
-        METERING_QUEUE_URL: props.metering.queue.queueUrl,
-        WORKSPACE_BUCKET: props.workspaces.bucket.bucketName,
-      },
       // After SIGTERM: time to send the last usage report and sync the workspace back.
       stopTimeout: Duration.seconds(60),
     });
@@ -109,11 +103,6 @@ export class Agents extends Construct {
       id: 'AwsSolutions-IAM5[Resource::*]',
       reason:
         'The execution role needs ecr:GetAuthorizationToken, which has no resource-level permissions; its image pull and log writes are scoped to the asset repository and the agent log group.',
-    });
-    Validations.of(this.taskDefinition).acknowledge({
-      id: 'AwsSolutions-ECS2',
-      reason:
-        "The two variables are resource names (the metering queue URL and the workspace bucket), not secrets; an agent's credential reaches its task sealed with KMS, as a RunTask override (adapters/ecs/ecs-runner.ts).",
     });
   }
 }

@@ -63,27 +63,30 @@ export class SyntropismStack extends Stack {
     this.metering = new Metering(this, 'Metering', { maxReceiveCount: settings.meteringMaxReceiveCount, consumer: meteringConsumer, consumerTimeout: meteringTimeout });
     this.workspaces = new WorkspaceBucket(this, 'Workspaces', { removalPolicy: settings.removalPolicy });
     this.agents = new Agents(this, 'Agents', {
-      workspaces: this.workspaces,
-      metering: this.metering,
       vcpu: settings.agentVcpu,
       memoryMiB: settings.agentMemoryMiB,
       architecture: settings.agentArchitecture,
       ...logs,
     });
 
-    // Births write the new agent's workspace: a spawn copies the parent's, a first agent gets its files.
-    for (const entry of ['post-agents', 'post-admin-agents']) {
-      const birth = this.api.functions.get(entry);
-      if (!birth) continue;
-      birth.addEnvironment('WORKSPACE_BUCKET', this.workspaces.bucket.bucketName);
-      this.workspaces.grantWorkspaces(birth);
+    // Births write the new agent's workspace (a spawn copies the parent's, a first agent gets its
+    // files); a run's supervisor gets URLs for its own agent's workspace.
+    for (const entry of ['post-agents', 'post-admin-agents', 'post-run-workspace']) {
+      const fn = this.api.functions.get(entry);
+      if (!fn) continue;
+      fn.addEnvironment('WORKSPACE_BUCKET', this.workspaces.bucket.bucketName);
+      this.workspaces.grantWorkspaces(fn);
+    }
+    // A run's supervisor reports usage through the API, which alone may send to the metering queue.
+    const usage = this.api.functions.get('post-run-usage');
+    if (usage) {
+      usage.addEnvironment('METERING_QUEUE_URL', this.metering.queue.queueUrl);
+      this.metering.grantSend(usage);
     }
 
     this.launcher = new AgentLauncher(this, 'Launcher', {
       oracle: this.oracle.function,
       agents: this.agents,
-      metering: this.metering,
-      workspaces: this.workspaces,
       tables: this.tables,
       apiUrl: this.api.url,
       environment,

@@ -51,9 +51,10 @@ export class WorkspaceBucket extends Construct {
   }
 
   /**
-   * What an agent task may do: read, write and list objects under `workspaces/`, nothing else in
-   * the bucket. IAM cannot tell one agent's task from another's when they share a task role, so
-   * the agent id in the prefix is the runtime's convention, not an IAM boundary (docs/DEPLOY.md).
+   * For the API's functions that write workspaces (births) or sign URLs for one (a run's
+   * supervisor): read, write and list objects under `workspaces/`, nothing else in the bucket.
+   * Which agent's prefix a request may touch is decided by the function from the caller's token;
+   * agent tasks themselves have no S3 rights (docs/SECURITY.md).
    */
   grantWorkspaces(grantee: IGrantable): void {
     grantee.grantPrincipal.addToPrincipalPolicy(
@@ -75,7 +76,7 @@ export class WorkspaceBucket extends Construct {
     acknowledgeOnGrantee(grantee, {
       id: `AwsSolutions-IAM5[Resource::<${bucketId}.Arn>/${WORKSPACE_PREFIX}*]`,
       reason:
-        "Agent tasks share one task role and the agent a task runs is chosen at RunTask, so the narrowest static scope is the workspaces prefix; the per-agent prefix is the runtime's convention (docs/DEPLOY.md).",
+        "These API functions serve every agent, so the narrowest static scope is the workspaces prefix; each request reaches only the prefix of the agent its caller's token names (economy/runs.ts, economy/birth.ts). Agent tasks have no S3 rights.",
     });
   }
 }

@@ -24,10 +24,13 @@ import { EcsRunner } from '../adapters/ecs/ecs-runner.js';
 import { llmProviderFromEnv } from '../adapters/llm/provider.js';
 import { operatorTokenSource } from '../adapters/secrets/operator-token.js';
 import { S3Workspaces } from '../adapters/workspace/s3.js';
+import { S3WorkspaceAccess } from '../adapters/workspace/s3-access.js';
+import { SqsMeterQueue } from '../adapters/sqs/meter-queue.js';
+import { SQSClient } from '@aws-sdk/client-sqs';
 import { loadConfig, type Config } from '../economy/config.js';
 import type { LauncherDeps } from '../economy/launcher.js';
 import type { LlmProvider } from '../economy/llm.js';
-import { systemClock, type AgentDirectory, type ArtifactBook, type BidBook, type BucketStore, type Clock, type LedgerStore, type Messenger, type PromptBook, type RoundLog, type RunCredentials, type Runner, type UsageStore, type WorkspaceStore } from '../economy/ports.js';
+import { systemClock, type AgentDirectory, type ArtifactBook, type BidBook, type BucketStore, type Clock, type LedgerStore, type Messenger, type PromptBook, type MeterQueue, type RoundLog, type RunCredentials, type Runner, type UsageStore, type WorkspaceAccess, type WorkspaceStore } from '../economy/ports.js';
 
 export interface Deps {
   ledger: LedgerStore;
@@ -43,6 +46,10 @@ export interface Deps {
   workspaces: WorkspaceStore;
   /** Run credentials (the launcher issues, extends and revokes them). */
   credentials: RunCredentials;
+  /** The metering queue (runs' usage goes there). */
+  meter: MeterQueue;
+  /** Short-lived access to a workspace, for a run's supervisor in AWS. */
+  workspaceAccess: WorkspaceAccess;
   llm: LlmProvider;
   /** Runs agents for their leases; absent where this deployment runs none (the API alone). */
   runner?: Runner;
@@ -60,6 +67,8 @@ export function dynamoDeps(options: {
   llm: LlmProvider;
   runner?: Runner;
   workspaces?: WorkspaceStore;
+  meter?: MeterQueue;
+  workspaceAccess?: WorkspaceAccess;
   clock?: Clock;
 }): Deps {
   const clock = options.clock ?? systemClock;
@@ -84,6 +93,11 @@ export function dynamoDeps(options: {
     artifacts: new DynamoArtifacts(options.client, options.tables, ledger),
     workspaces: options.workspaces ?? unconfiguredWorkspaces,
     credentials: new DynamoRunCredentials(options.client, options.tables),
+    meter: options.meter ?? { send: () => Promise.reject(new Error('the metering queue is not configured here (METERING_QUEUE_URL)')) },
+    workspaceAccess: options.workspaceAccess ?? {
+      downloads: () => Promise.reject(new Error('workspace access is not configured here (WORKSPACE_BUCKET)')),
+      uploads: () => Promise.reject(new Error('workspace access is not configured here (WORKSPACE_BUCKET)')),
+    },
     llm: options.llm,
     ...(options.runner ? { runner: options.runner } : {}),
     clock,
@@ -101,7 +115,8 @@ export function defaultDeps(env: Record<string, string | undefined> = process.en
     operatorToken: operatorTokenSource(env),
     llm: llmProviderFromEnv(env),
     ...(env.AGENT_CLUSTER ? { runner: ecsRunnerFromEnv(env) } : {}),
-    ...(env.WORKSPACE_BUCKET ? { workspaces: new S3Workspaces(env.WORKSPACE_BUCKET) } : {}),
+    ...(env.WORKSPACE_BUCKET ? { workspaces: new S3Workspaces(env.WORKSPACE_BUCKET), workspaceAccess: new S3WorkspaceAccess(env.WORKSPACE_BUCKET) } : {}),
+    ...(env.METERING_QUEUE_URL ? { meter: new SqsMeterQueue(new SQSClient({}), env.METERING_QUEUE_URL) } : {}),
   });
 }
 
@@ -135,11 +150,8 @@ function ecsRunnerFromEnv(env: Record<string, string | undefined>): EcsRunner {
     subnets: required(env, 'AGENT_SUBNETS').split(','),
     securityGroups: required(env, 'AGENT_SECURITY_GROUPS').split(','),
     assignPublicIp: env.AGENT_ASSIGN_PUBLIC_IP === 'true',
-    env: {
-      SYNTROPISM_API_URL: required(env, 'AGENT_API_URL'),
-      METERING_QUEUE_URL: required(env, 'METERING_QUEUE_URL'),
-      WORKSPACE_BUCKET: required(env, 'WORKSPACE_BUCKET'),
-    },
+    // The stage URL ends in '/': paths are appended to it.
+    env: { SYNTROPISM_API_URL: required(env, 'AGENT_API_URL').replace(/\/+$/, '') },
   });
 }
 

@@ -32,6 +32,8 @@ export function makeHandler(deps: Deps) {
             reserve: reserve[r],
             marketPrice: last?.resources[r].marketPrice ?? null,
             utilisation: last?.resources[r].utilisation ?? 0,
+            occupancy: last?.resources[r].occupancy ?? null,
+            offered: last?.resources[r].supply ?? null,
           },
         ]),
       ),
@@ -47,7 +49,7 @@ export function makeHandler(deps: Deps) {
           ? Object.fromEntries(
               RESOURCES.map((r) => {
                 const s = h.outcome!.resources[r];
-                return [r, { reserve: s.reserve, marketPrice: s.marketPrice, utilisation: s.utilisation, allocated: s.allocated }];
+                return [r, { reserve: s.reserve, marketPrice: s.marketPrice, utilisation: s.utilisation, occupancy: s.occupancy, offered: s.supply, allocated: s.allocated }];
               }),
             )
           : null,

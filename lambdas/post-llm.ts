@@ -37,6 +37,8 @@ export function makeHandler(deps: Deps) {
     const after = await deps.buckets.update(agentId, lease.leaseId, (current) =>
       spend(current ?? fullBucket(spec, lease.startsAt), spec, deps.clock.now(), used),
     );
+    // Tokens are metered where they are spent.
+    await deps.usage.apply({ reportId: `llm-${deps.newId()}`, agentId, leaseId: lease.leaseId, at: deps.clock.now(), cpuMicros: 0, llmTokens: used, peakMemoryBytes: 0 });
     return {
       text: completion.text,
       provider: deps.llm.name,

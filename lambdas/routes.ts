@@ -29,6 +29,9 @@ import * as postBids from './post-bids.js';
 import * as postLlm from './post-llm.js';
 import * as postMessages from './post-messages.js';
 import * as postPrompts from './post-prompts.js';
+import * as postRunRenewal from './post-run-renewal.js';
+import * as postRunUsage from './post-run-usage.js';
+import * as postRunWorkspace from './post-run-workspace.js';
 import * as postTransfers from './post-transfers.js';
 
 export interface ApiRoute {
@@ -64,6 +67,9 @@ export const API_ROUTES: readonly ApiRoute[] = [
   { method: 'POST', path: '/artifacts/{id}/purchase', entry: 'post-artifact-purchase', makeHandler: postArtifactPurchase.makeHandler },
   { method: 'POST', path: '/artifacts/{id}/repay', entry: 'post-artifact-repay', makeHandler: postArtifactRepay.makeHandler },
   { method: 'POST', path: '/loans', entry: 'post-loans', makeHandler: postLoans.makeHandler },
+  { method: 'POST', path: '/run/renewal', entry: 'post-run-renewal', makeHandler: postRunRenewal.makeHandler },
+  { method: 'POST', path: '/run/usage', entry: 'post-run-usage', makeHandler: postRunUsage.makeHandler },
+  { method: 'POST', path: '/run/workspace', entry: 'post-run-workspace', makeHandler: postRunWorkspace.makeHandler },
   { method: 'POST', path: '/admin/agents', entry: 'post-admin-agents', makeHandler: postAdminAgents.makeHandler },
   { method: 'GET', path: '/admin/prompts', entry: 'get-admin-prompts', makeHandler: getAdminPrompts.makeHandler },
   { method: 'POST', path: '/admin/prompts/{id}/reward', entry: 'post-admin-prompt-reward', makeHandler: postAdminPromptReward.makeHandler },

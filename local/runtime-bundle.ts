@@ -1,6 +1,7 @@
 /**
- * The agent runtime, bundled for local runs the way the Docker image bundles it: one .mjs file
- * that a plain `node` runs (fast to start, no TypeScript loader in the child process).
+ * The agent container's programs, bundled the way the Docker image bundles them: one .mjs file
+ * each that a plain `node` runs (fast to start, no TypeScript loader in the child process). The
+ * local runner runs the agent runtime; the supervisor is what a task runs in AWS.
  */
 import { build } from 'esbuild';
 import { mkdirSync } from 'node:fs';
@@ -11,11 +12,21 @@ const root = fileURLToPath(new URL('..', import.meta.url));
 
 export const GENESIS_WORKSPACE = join(root, 'agent-container', 'genesis');
 
-export async function bundleRuntime(outDir: string): Promise<string> {
+/** The agent runtime: the process that runs agent code. */
+export function bundleRuntime(outDir: string): Promise<string> {
+  return bundle('runtime', outDir);
+}
+
+/** The supervisor: the trusted side of an agent's task. */
+export function bundleSupervisor(outDir: string): Promise<string> {
+  return bundle('supervisor', outDir);
+}
+
+async function bundle(entry: 'runtime' | 'supervisor', outDir: string): Promise<string> {
   mkdirSync(outDir, { recursive: true });
-  const outfile = join(outDir, 'runtime.mjs');
+  const outfile = join(outDir, `${entry}.mjs`);
   await build({
-    entryPoints: [join(root, 'agent-container', 'runtime', 'main.ts')],
+    entryPoints: [join(root, 'agent-container', entry, 'main.ts')],
     bundle: true,
     platform: 'node',
     target: 'node20',

@@ -6,7 +6,7 @@
  * each agent in its sandbox under its lease's limits and measures its usage; and the metering
  * consumer. Used by `npm start` and by the tests that run the economy as a whole.
  */
-import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import type { SQSClient } from '@aws-sdk/client-sqs';
 import { mkdirSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { cpus, totalmem } from 'node:os';
@@ -16,6 +16,7 @@ import { tableDefinitions, type Tables } from '../adapters/dynamodb/tables.js';
 import { LocalRunner } from '../adapters/local-runner/local-runner.js';
 import { sandboxAvailability } from '../adapters/local-runner/sandbox.js';
 import { llmProviderFromEnv } from '../adapters/llm/provider.js';
+import { SqsMeterQueue } from '../adapters/sqs/meter-queue.js';
 import { LocalWorkspaces } from '../adapters/workspace/local.js';
 import { loadConfig } from '../economy/config.js';
 import { continuation, onRunExit } from '../economy/launcher.js';
@@ -135,6 +136,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       return Promise.resolve();
     });
     const metering = await createQueueWithDlq(queues, 'syntropism-metering', { maxReceiveCount: 5, visibilityTimeoutSeconds: 30 });
+    const meter = new SqsMeterQueue(queues, metering.queueUrl);
 
     const url = `http://127.0.0.1:${options.port}`;
     const runDir = join(options.dataDir, 'run');
@@ -151,9 +153,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       api: unsafe ? { sandbox: false, url } : { sandbox: true, socket: apiSocket },
       ...(env.SYNTROPISM_AGENT_UID ? { agentUid: Number(env.SYNTROPISM_AGENT_UID) } : {}),
       continuation: (run) => continuation(wired.deps!, run),
-      onUsage: async (report) => {
-        await queues.send(new SendMessageCommand({ QueueUrl: metering.queueUrl, MessageBody: JSON.stringify(report) }));
-      },
+      onUsage: (report) => meter.send(report),
       onExit: (exit) => {
         options.log(`agent ${exit.agentId} stopped: ${exit.reason}`);
         if (wired.deps) void onRunExit(wired.deps, exit).catch((err: unknown) => options.log(`after agent ${exit.agentId} stopped: ${String(err)}`));
@@ -168,6 +168,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       llm: llmProviderFromEnv(env),
       runner,
       workspaces: new LocalWorkspaces(join(options.dataDir, 'workspaces'), GENESIS_WORKSPACE),
+      meter,
       clock: systemClock,
     });
     wired.deps = deps;

@@ -1,4 +1,4 @@
-/** The live status line of `npm start`: round, agents, circulation, prices, utilisation, trouble. */
+/** The live status line of `npm start`: round, agents, circulation, prices, how much is in use, trouble. */
 import { GetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import type { Resource } from '../economy/resources.js';
 import type { Runner } from '../economy/ports.js';
@@ -18,7 +18,7 @@ export async function statusLine(deps: Deps, runner: Runner, queues: SQSClient, 
     const p = last?.[r].marketPrice;
     return p === null || p === undefined ? '–' : (p / 1e12).toExponential(1);
   };
-  const util = (r: Resource) => `${Math.round((last?.[r].utilisation ?? 0) * 100)}%`;
+  const util = (r: Resource) => `${Math.round((last?.[r].occupancy ?? 0) * 100)}%`;
   const dead = Number(dlq.Attributes?.ApproximateNumberOfMessages ?? 0);
   return (
     `${warning ? `${warning} · ` : ''}round ${state?.lastRound ?? 0} · agents ${agents.filter((a) => a.status === 'alive').length} alive, ${running.length} running · ` +

@@ -3,6 +3,7 @@
  *   agent#<id> / profile   { status, generation, lineage, createdAt, pendingBids, lastBidAt,
  *                            leasedUntil, credentialHash, runId, runCredentialHash }
  *   cred#<sha256> / cred   { agentId, kind?, runId?, expiresAt? }   only a credential's hash is stored
+ *                          (kind: none for the agent's own, `run` or `supervisor`: see run-credentials.ts)
  * An agent's own credential lives as long as the agent; a run credential as long as one run (see
  * run-credentials.ts). A dead agent's credentials are deleted, so a credential lookup is one read.
  */
@@ -42,7 +43,7 @@ export function aliveCheck(tables: Tables, agentId: string): Write {
 }
 
 /** The stored profile: the agent, with the hashes of its credentials. */
-export type Profile = Agent & { credentialHash?: string; runId?: string; runCredentialHash?: string };
+export type Profile = Agent & { credentialHash?: string; runId?: string; runCredentialHash?: string; supervisorTokenHash?: string };
 
 export class DynamoAgentDirectory implements AgentDirectory {
   constructor(
@@ -126,7 +127,7 @@ export class DynamoAgentDirectory implements AgentDirectory {
             Update: {
               TableName: this.tables.records,
               Key: agentKey(req.agentId),
-              UpdateExpression: 'SET #status = :dead, diedRound = :round, deathReason = :reason REMOVE runId, runCredentialHash',
+              UpdateExpression: 'SET #status = :dead, diedRound = :round, deathReason = :reason REMOVE runId, runCredentialHash, supervisorTokenHash',
               ConditionExpression: conditions.join(' AND '),
               ExpressionAttributeNames: { '#status': 'status' },
               ExpressionAttributeValues: values,
@@ -137,6 +138,7 @@ export class DynamoAgentDirectory implements AgentDirectory {
         },
         ...deleteCredential(agent.credentialHash),
         ...deleteCredential(agent.runCredentialHash),
+        ...deleteCredential(agent.supervisorTokenHash),
       ],
       result: { burned: judged.available },
     }));
@@ -171,6 +173,8 @@ export class DynamoAgentDirectory implements AgentDirectory {
   async agentIdForCredential(credentialHash: string, now: number): Promise<string | undefined> {
     const { Item } = await this.client.send(new GetCommand({ TableName: this.tables.records, Key: credentialKey(credentialHash) }));
     if (!Item) return undefined;
+    // A supervisor's token is not an agent's credential: it opens only the run's own routes.
+    if (Item.kind === 'supervisor') return undefined;
     // A run credential expires with its run (and DynamoDB's TTL removes it later); death deletes every credential.
     const expiresAt = Item[TTL_ATTRIBUTE] as number | undefined;
     if (expiresAt !== undefined && expiresAt * 1000 <= now) return undefined;

@@ -1,9 +1,10 @@
 /**
  * The ECS runner: each run is a Fargate task (RunTask) sized by the lease's bundle (a valid
- * Fargate cpu/memory pair, given as task overrides), stopped with StopTask. The run's credential
- * never appears in plain text in the task's environment: it is sealed with KMS (encryption
- * context: the agent id) and the runtime unseals it with its task role. Runs are found again
- * from the cluster's tasks and their tags, so the runner keeps no state of its own.
+ * Fargate cpu/memory pair, given as task overrides), stopped with StopTask. The run's secrets (the
+ * agent's credential and the supervisor's token) never appear in plain text in the task's
+ * environment: they are sealed together with KMS (encryption context: the agent id) and the
+ * task's supervisor unseals them with its task role. Runs are found again from the cluster's tasks
+ * and their tags, so the runner keeps no state of its own.
  */
 import { DescribeTasksCommand, ListTasksCommand, RunTaskCommand, StopTaskCommand, TagResourceCommand, type ECSClient, type Task } from '@aws-sdk/client-ecs';
 import { EncryptCommand, type KMSClient } from '@aws-sdk/client-kms';
@@ -23,6 +24,12 @@ export interface EcsRunnerOptions {
   assignPublicIp: boolean;
   /** Environment every run gets (API URL, metering queue, workspace bucket); never secrets. */
   env: Record<string, string>;
+}
+
+/** What SYNTROPISM_SEALED_SECRETS holds once unsealed (JSON). */
+export interface SealedSecrets {
+  credential: string;
+  supervisorToken: string;
 }
 
 /** The reason this runner gives StopTask, so that the stop event is recognised as expected. */
@@ -45,8 +52,9 @@ export class EcsRunner implements Runner {
 
   async start(spec: RunSpec): Promise<void> {
     const size = fargateSize(spec.bundle);
+    const secrets: SealedSecrets = { credential: spec.credential, supervisorToken: spec.supervisorToken };
     const sealed = await this.options.kms.send(
-      new EncryptCommand({ KeyId: this.options.kmsKeyId, Plaintext: Buffer.from(spec.credential), EncryptionContext: { agentId: spec.agentId } }),
+      new EncryptCommand({ KeyId: this.options.kmsKeyId, Plaintext: Buffer.from(JSON.stringify(secrets)), EncryptionContext: { agentId: spec.agentId } }),
     );
     const environment = {
       ...this.options.env,
@@ -54,7 +62,7 @@ export class EcsRunner implements Runner {
       SYNTROPISM_RUN_ID: spec.runId,
       SYNTROPISM_LEASE_ID: spec.leaseId,
       SYNTROPISM_LEASE_ENDS_AT: String(spec.endsAt),
-      SYNTROPISM_SEALED_CREDENTIAL: Buffer.from(sealed.CiphertextBlob!).toString('base64'),
+      SYNTROPISM_SEALED_SECRETS: Buffer.from(sealed.CiphertextBlob!).toString('base64'),
     };
     const out = await this.options.ecs.send(
       new RunTaskCommand({

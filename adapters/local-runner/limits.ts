@@ -9,6 +9,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { cgroupV1Usage, cgroupV2Usage, type MeasuredUsage } from '../../agent-container/supervisor/cgroup-usage.js';
 
 export type LimiterKind = 'cgroup-v2' | 'cgroup-v1' | 'prlimit' | 'none';
 
@@ -20,11 +21,7 @@ export interface Limits {
   seconds: number;
 }
 
-/** What a run has used so far: CPU time of all its processes, and the most memory it held at once. */
-export interface MeasuredUsage {
-  cpuMicros: number;
-  peakMemoryBytes: number;
-}
+export type { MeasuredUsage };
 
 /** How a run is confined: the command to run it with, and how to measure, kill and undo it. */
 export interface Confinement {
@@ -167,9 +164,9 @@ function cgroupV2(name: string, limits: Limits): Confinement {
     update,
     oomKilled: () => counter(join(dir, 'memory.events'), 'oom_kill') > 0,
     usage: () => {
-      // memory.peak is there from Linux 5.19; before it, the highest level seen when asked.
-      peak = Math.max(peak, readNumber(join(dir, existsSync(join(dir, 'memory.peak')) ? 'memory.peak' : 'memory.current')));
-      return { cpuMicros: counter(join(dir, 'cpu.stat'), 'usage_usec'), peakMemoryBytes: peak };
+      const usage = cgroupV2Usage(dir, peak);
+      peak = usage.peakMemoryBytes;
+      return usage;
     },
     killAll: () => {
       if (existsSync(join(dir, 'cgroup.kill'))) tryWrite(join(dir, 'cgroup.kill'), '1');
@@ -212,10 +209,7 @@ function cgroupV1(name: string, limits: Limits): Confinement {
     wrap: (command, args) => joinThenExec(dirs.map((d) => join(d, 'cgroup.procs')), command, args),
     update,
     oomKilled: () => counter(join(memory, 'memory.oom_control'), 'oom_kill') > oomBefore || readNumber(join(memory, 'memory.failcnt')) > 0,
-    usage: () => ({
-      cpuMicros: cpuacct ? Math.floor(readNumber(join(cpuacct, 'cpuacct.usage')) / 1000) : 0,
-      peakMemoryBytes: readNumber(join(memory, 'memory.max_usage_in_bytes')),
-    }),
+    usage: () => cgroupV1Usage(cpuacct, memory),
     killAll: () => killGroup(join(memory, 'cgroup.procs')),
     dispose: () => {
       for (const dir of dirs) tryRmdir(dir);

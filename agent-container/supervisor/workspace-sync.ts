@@ -1,51 +1,50 @@
 /**
- * The workspace in S3 under `workspaces/<agentId>/`: copied down when the agent's task starts and
- * back up when it stops, by the supervisor (never by agent code).
+ * The workspace between runs lives in S3; the supervisor copies it down when the task starts and
+ * back up when the agent has stopped, through short-lived URLs the API gives for this agent's
+ * workspace only. Only regular files are copied up: a link the agent made (to the supervisor's
+ * secrets, say) is never followed.
  */
-import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
-import { dirname, join, relative } from 'node:path';
+import { lstat, mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
+import { dirname, join, relative, resolve, sep } from 'node:path';
 
-export class S3Workspace {
-  private readonly prefix: string;
-
-  constructor(
-    private readonly bucket: string,
-    agentId: string,
-    private readonly dir: string,
-    private readonly s3: S3Client = new S3Client({}),
-  ) {
-    this.prefix = `workspaces/${agentId}/`;
-  }
-
-  async download(): Promise<void> {
-    let token: string | undefined;
-    do {
-      const page = await this.s3.send(new ListObjectsV2Command({ Bucket: this.bucket, Prefix: this.prefix, ContinuationToken: token }));
-      for (const object of page.Contents ?? []) {
-        const key = object.Key!;
-        const target = join(this.dir, key.slice(this.prefix.length));
-        const body = await this.s3.send(new GetObjectCommand({ Bucket: this.bucket, Key: key }));
-        await mkdir(dirname(target), { recursive: true });
-        await writeFile(target, await body.Body!.transformToByteArray());
-      }
-      token = page.NextContinuationToken;
-    } while (token);
-  }
-
-  async upload(): Promise<void> {
-    for (const file of await listFiles(this.dir)) {
-      await this.s3.send(new PutObjectCommand({ Bucket: this.bucket, Key: this.prefix + relative(this.dir, file), Body: await readFile(file) }));
-    }
-  }
+export interface WorkspaceUrls {
+  downloads(): Promise<{ path: string; url: string }[]>;
+  uploads(paths: string[]): Promise<{ path: string; url: string }[]>;
 }
 
-async function listFiles(dir: string): Promise<string[]> {
+/** Copies every file of the agent's workspace into `dir`. */
+export async function syncDown(urls: WorkspaceUrls, dir: string): Promise<number> {
+  const files = await urls.downloads();
+  for (const { path, url } of files) {
+    const target = resolve(dir, path);
+    if (!target.startsWith(resolve(dir) + sep)) throw new Error(`workspace path ${path} leads outside the workspace`);
+    const res = await fetch(url);
+    if (!res.ok) throw new Error(`downloading ${path}: HTTP ${res.status}`);
+    await mkdir(dirname(target), { recursive: true });
+    await writeFile(target, Buffer.from(await res.arrayBuffer()));
+  }
+  return files.length;
+}
+
+/** Copies every regular file of `dir` up to the agent's workspace. */
+export async function syncUp(urls: WorkspaceUrls, dir: string): Promise<number> {
+  const paths = (await regularFiles(dir)).map((file) => relative(dir, file).split(sep).join('/'));
+  for (let i = 0; i < paths.length; i += 1000) {
+    for (const { path, url } of await urls.uploads(paths.slice(i, i + 1000))) {
+      const res = await fetch(url, { method: 'PUT', body: await readFile(join(dir, path)) });
+      if (!res.ok) throw new Error(`uploading ${path}: HTTP ${res.status}`);
+    }
+  }
+  return paths.length;
+}
+
+async function regularFiles(dir: string): Promise<string[]> {
   const out: string[] = [];
   for (const name of await readdir(dir)) {
     const path = join(dir, name);
-    if ((await stat(path)).isDirectory()) out.push(...(await listFiles(path)));
-    else out.push(path);
+    const stat = await lstat(path);
+    if (stat.isDirectory()) out.push(...(await regularFiles(path)));
+    else if (stat.isFile()) out.push(path);
   }
   return out;
 }

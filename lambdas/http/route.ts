@@ -9,8 +9,8 @@ import httpJsonBodyParser from '@middy/http-json-body-parser';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import type { z } from 'zod';
 import { ValidationError } from '../../economy/errors.js';
-import type { AgentDirectory, Clock } from '../../economy/ports.js';
-import { authenticateAgent, authenticateOperator, type Principal } from './auth.js';
+import type { AgentDirectory, Clock, RunCredentials } from '../../economy/ports.js';
+import { authenticateAgent, authenticateOperator, authenticateSupervisor, type Principal } from './auth.js';
 import { jsonErrors } from './errors.js';
 import { json } from './respond.js';
 
@@ -18,12 +18,13 @@ export type ApiHandler = (event: APIGatewayProxyEventV2, context: Context) => Pr
 
 export interface AuthDeps {
   agents: AgentDirectory;
+  credentials: RunCredentials;
   operatorToken: () => Promise<string>;
   clock: Clock;
 }
 
 export interface RouteSpec<B extends z.ZodType | undefined, Q extends z.ZodType | undefined> {
-  auth: 'agent' | 'operator';
+  auth: 'agent' | 'supervisor' | 'operator';
   body?: B;
   query?: Q;
   /** The status of a success (200 unless given). */
@@ -53,7 +54,11 @@ export function route<B extends z.ZodType | undefined = undefined, Q extends z.Z
   const authenticate: MiddlewareObj<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2> = {
     before: async ({ event }) => {
       const principal =
-        spec.auth === 'agent' ? await authenticateAgent(event.headers, deps.agents, deps.clock.now()) : await authenticateOperator(event.headers, deps.operatorToken);
+        spec.auth === 'agent'
+          ? await authenticateAgent(event.headers, deps.agents, deps.clock.now())
+          : spec.auth === 'supervisor'
+            ? await authenticateSupervisor(event.headers, deps.credentials, deps.clock.now())
+            : await authenticateOperator(event.headers, deps.operatorToken);
       principals.set(event, principal);
     },
   };
@@ -71,7 +76,7 @@ export function route<B extends z.ZodType | undefined = undefined, Q extends z.Z
       body: body as Infer<B>,
       query: query as Infer<Q>,
       params: event.pathParameters ?? {},
-      idempotencyKey: `${principal.kind === 'agent' ? principal.agentId : 'operator'}:${idempotencyKey(headers)}`,
+      idempotencyKey: `${principal.kind === 'operator' ? 'operator' : principal.agentId}:${idempotencyKey(headers)}`,
     };
     return json(spec.status ?? 200, await fn(input));
   });

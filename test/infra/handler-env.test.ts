@@ -28,6 +28,8 @@ const OPTIONAL = new Set<string>([
   'SYNTROPISM_LLM_MODEL',
   'OPENAI_BASE_URL', // only with SYNTROPISM_LLM_PROVIDER=openai, which the stack does not offer
   'OPENAI_API_KEY',
+  'WORKSPACE_BUCKET', // needed where workspaces are written or signed for: checked below
+  'METERING_QUEUE_URL', // needed where usage is queued: checked below
 ]);
 /**
  * The ECS runner's configuration (lambdas/deps.ts): all or none. Without AGENT_CLUSTER a handler
@@ -42,9 +44,9 @@ const RUNNER_CONFIG = [
   'AGENT_ASSIGN_PUBLIC_IP',
   'AGENT_API_URL',
   'RUN_CREDENTIAL_KEY_ID',
-  'METERING_QUEUE_URL',
-  'WORKSPACE_BUCKET',
 ];
+/** Entry points that write agents' workspaces (births) or sign URLs for one (a run's supervisor). */
+const WORKSPACE_ENTRIES = ['post-agents', 'post-admin-agents', 'post-run-workspace'];
 /** Set on every function for the Node runtime, not read by our code. */
 const FOR_THE_RUNTIME = new Set(['NODE_OPTIONS']);
 /** The LLM gateway's route. */
@@ -70,8 +72,9 @@ function required(fn: TemplateFunction): string[] {
   const names = [...(reads.get(fn.entry) ?? [])].filter((name) => !OPTIONAL.has(name) && (runner || !RUNNER_CONFIG.includes(name)));
   if (operatorEntries.has(fn.entry)) names.push('OPERATOR_TOKEN_SECRET_ARN');
   if (fn.entry === LLM_ENTRY) names.push('SYNTROPISM_LLM_PROVIDER', 'SYNTROPISM_LLM_MODEL');
-  // Spawning copies workspaces in S3.
-  if (fn.entry === 'post-agents') names.push('WORKSPACE_BUCKET');
+  if (WORKSPACE_ENTRIES.includes(fn.entry)) names.push('WORKSPACE_BUCKET');
+  // A run's supervisor reports usage through the API, which queues it.
+  if (fn.entry === 'post-run-usage') names.push('METERING_QUEUE_URL');
   return names.sort();
 }
 

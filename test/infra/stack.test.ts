@@ -271,7 +271,8 @@ describe('agents', () => {
     expect(td.ContainerDefinitions).toHaveLength(1);
     const container = td.ContainerDefinitions[0];
     expect(container.Name).toBe(AGENT_CONTAINER_NAME);
-    expect(container.Environment.map((e: Json) => e.Name).sort()).toEqual(['METERING_QUEUE_URL', 'WORKSPACE_BUCKET']);
+    // Nothing in the definition: per run, RunTask gives the API's address and the sealed secrets.
+    expect(container.Environment).toBeUndefined();
     expect(container.LogConfiguration.LogDriver).toBe('awslogs');
     expect(json.Resources[container.LogConfiguration.Options['awslogs-group'].Ref].Properties.RetentionInDays).toBe(30);
   });
@@ -292,26 +293,34 @@ describe('agents', () => {
     expect(AGENT_IMAGE_CONTEXT).toContain('agent-container');
   });
 
-  it('have a task role that may use its workspaces and send metering reports, and has no DynamoDB rights at all', () => {
+  it('have a task role that can only unseal its run secrets: no DynamoDB, no SQS, no S3', () => {
     const td = taskDefinition();
     const taskRole = td.TaskRoleArn['Fn::GetAtt'][0];
     expect(taskRole).not.toBe(td.ExecutionRoleArn['Fn::GetAtt'][0]);
     const statements = statementsOf(json, taskRole);
-    const actions = statements.flatMap((s) => s.actions);
-    expect(actions.filter((a) => a.startsWith('dynamodb:') || a === '*' || a.endsWith(':*'))).toEqual([]);
     expect(json.Resources[taskRole].Properties.ManagedPolicyArns).toBeUndefined();
+    expect(statements.flatMap((s) => s.actions).sort()).toEqual(['kms:Decrypt']);
+    const keyId = resourcesOf('AWS::KMS::Key')[0]![0];
+    expect(statements.flatMap((s) => s.resources)).toEqual([arnOf(keyId)]);
+  });
 
+  it('leave workspaces and metering to the API: only its functions may sign workspace URLs or queue usage', () => {
     const bucketId = resourcesOf('AWS::S3::Bucket').find(([, b]) => b.Properties.VersioningConfiguration)![0];
-    const objects = statements.find((s) => s.actions.includes('s3:GetObject'))!;
-    expect(objects.actions.sort()).toEqual(['s3:GetObject', 's3:PutObject']);
-    expect(objects.resources).toEqual([{ 'Fn::Join': ['', [arnOf(bucketId), '/workspaces/*']] }]);
-    const list = statements.find((s) => s.actions.includes('s3:ListBucket'))!;
-    expect(list).toMatchObject({ resources: [arnOf(bucketId)], conditions: { StringLike: { 's3:prefix': ['workspaces/*'] } } });
-    expect(actions.filter((a) => a.startsWith('s3:')).sort()).toEqual(['s3:GetObject', 's3:ListBucket', 's3:PutObject']);
-
     const queueId = resourcesOf('AWS::SQS::Queue').find(([, q]) => q.Properties.RedrivePolicy)![0];
-    expect(allowedOn(statements, arnOf(queueId)).has('sqs:SendMessage')).toBe(true);
-    expect(actions.filter((a) => a.startsWith('sqs:')).every((a) => ['sqs:SendMessage', 'sqs:GetQueueAttributes', 'sqs:GetQueueUrl'].includes(a))).toBe(true);
+    const roles = resourcesOf('AWS::IAM::Role').map(([id]) => id);
+    const reaching = (test: (statement: ReturnType<typeof statementsOf>[number]) => boolean) =>
+      roles.filter((role) => statementsOf(json, role).some(test)).map((role) => json.Resources[role].Properties.Description ?? role);
+    const workspaceWriters = roles.filter((role) =>
+      statementsOf(json, role).some((st) => st.actions.includes('s3:PutObject') && JSON.stringify(st.resources).includes(bucketId)),
+    );
+    const functionsOf = (role: string) =>
+      resourcesOf('AWS::Lambda::Function')
+        .filter(([, f]) => f.Properties.Role['Fn::GetAtt']?.[0] === role)
+        .map(([, f]) => f.Properties.Description as string);
+    expect(workspaceWriters.flatMap(functionsOf).map((d) => /\(lambdas\/(.+)\.ts\)/.exec(d)?.[1]).sort()).toEqual(['post-admin-agents', 'post-agents', 'post-run-workspace']);
+    const senders = roles.filter((role) => allowedOn(statementsOf(json, role), arnOf(queueId)).has('sqs:SendMessage'));
+    expect(senders.flatMap(functionsOf).map((d) => /\(lambdas\/(.+)\.ts\)/.exec(d)?.[1])).toEqual(['post-run-usage']);
+    expect(reaching((st) => st.actions.some((a) => a.startsWith('dynamodb:')))).not.toContain('Syntropism agent tasks: unseal the run secrets only (kms:Decrypt, from the launcher); no DynamoDB, SQS or S3');
   });
 
   it('run in public subnets without NAT gateways, in a security group that admits nothing', () => {

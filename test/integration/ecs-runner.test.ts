@@ -15,6 +15,7 @@ import { awsTestConfig, hasMoto, MOTO_MISSING, startMoto, type Moto } from '../s
 import { MemoryRunCredentials } from '../support/run-credentials.js';
 
 const CREDENTIAL = `syn_${'x'.repeat(43)}`;
+const SUPERVISOR_TOKEN = `syn_${'y'.repeat(43)}`;
 
 describe.skipIf(!hasMoto)(`the ECS runner${hasMoto ? '' : ` (${MOTO_MISSING})`}`, () => {
   let moto: Moto;
@@ -73,19 +74,19 @@ describe.skipIf(!hasMoto)(`the ECS runner${hasMoto ? '' : ` (${MOTO_MISSING})`}`
   }
 
   it('runs a lease as a Fargate task of its size, with the credential sealed', async () => {
-    await runner.start({ agentId: 'agent-1', runId: 'run-1', leaseId: 'lease-1', bundle: { vcpu: 1, memoryMiB: 4096, tokens: 0, attention: 0, durationSeconds: 60 }, endsAt: 1_800_000_000_000, credential: CREDENTIAL });
+    await runner.start({ agentId: 'agent-1', runId: 'run-1', leaseId: 'lease-1', bundle: { vcpu: 1, memoryMiB: 4096, tokens: 0, attention: 0, durationSeconds: 60 }, endsAt: 1_800_000_000_000, credential: CREDENTIAL, supervisorToken: SUPERVISOR_TOKEN });
     const [task] = await describeAll();
     expect(task?.overrides).toMatchObject({ cpu: '1024', memory: '4096' });
     const environment = task!.overrides!.containerOverrides![0]!.environment!;
     const env = Object.fromEntries(environment.map((e) => [e.name, e.value]));
     expect(env).toMatchObject({ SYNTROPISM_AGENT_ID: 'agent-1', SYNTROPISM_RUN_ID: 'run-1', SYNTROPISM_LEASE_ID: 'lease-1', SYNTROPISM_LEASE_ENDS_AT: '1800000000000', SYNTROPISM_API_URL: 'https://api.example' });
-    expect(environment.some((e) => e.value?.includes(CREDENTIAL))).toBe(false);
+    expect(environment.some((e) => e.value?.includes(CREDENTIAL) || e.value?.includes(SUPERVISOR_TOKEN))).toBe(false);
     expect(env.SYNTROPISM_CREDENTIAL).toBeUndefined();
-    // Only KMS, with the agent's id as context, turns it back into the credential.
-    const opened = await kms.send(new DecryptCommand({ CiphertextBlob: Buffer.from(env.SYNTROPISM_SEALED_CREDENTIAL, 'base64'), EncryptionContext: { agentId: 'agent-1' } }));
-    expect(Buffer.from(opened.Plaintext!).toString()).toBe(CREDENTIAL);
+    // Only KMS, with the agent's id as context, turns it back into the run's secrets.
+    const opened = await kms.send(new DecryptCommand({ CiphertextBlob: Buffer.from(env.SYNTROPISM_SEALED_SECRETS, 'base64'), EncryptionContext: { agentId: 'agent-1' } }));
+    expect(JSON.parse(Buffer.from(opened.Plaintext!).toString())).toEqual({ credential: CREDENTIAL, supervisorToken: SUPERVISOR_TOKEN });
     await expect(
-      kms.send(new DecryptCommand({ CiphertextBlob: Buffer.from(env.SYNTROPISM_SEALED_CREDENTIAL, 'base64'), EncryptionContext: { agentId: 'agent-2' } })),
+      kms.send(new DecryptCommand({ CiphertextBlob: Buffer.from(env.SYNTROPISM_SEALED_SECRETS, 'base64'), EncryptionContext: { agentId: 'agent-2' } })),
     ).rejects.toThrow();
 
     expect(await runner.running()).toEqual([{ agentId: 'agent-1', runId: 'run-1', leaseId: 'lease-1', endsAt: 1_800_000_000_000, vcpu: 1, memoryMiB: 4096 }]);
@@ -99,7 +100,7 @@ describe.skipIf(!hasMoto)(`the ECS runner${hasMoto ? '' : ` (${MOTO_MISSING})`}`
   it('refuses a size Fargate does not have, listing the valid ones', async () => {
     expect(() => fargateSize({ vcpu: 0.25, memoryMiB: 4096 })).toThrow(/0.25 vCPU: 512, 1024, 2048 MiB/);
     await expect(
-      runner.start({ agentId: 'a', runId: 'r', leaseId: 'l', bundle: { vcpu: 3, memoryMiB: 8192, tokens: 0, attention: 0, durationSeconds: 60 }, endsAt: 1, credential: CREDENTIAL }),
+      runner.start({ agentId: 'a', runId: 'r', leaseId: 'l', bundle: { vcpu: 3, memoryMiB: 8192, tokens: 0, attention: 0, durationSeconds: 60 }, endsAt: 1, credential: CREDENTIAL, supervisorToken: SUPERVISOR_TOKEN }),
     ).rejects.toThrow(/not a Fargate size/);
     expect(await describeAll()).toEqual([]);
     for (const [vcpu, memoryMiB] of [[0.25, 512], [0.5, 4096], [2, 16384], [4, 30720]] as const) {

@@ -2,18 +2,24 @@
  * Every endpoint against hostile input and every kind of caller, over real HTTP:
  * - fuzzing (fast-check): random JSON, wrong types, huge and fractional numbers, unicode,
  *   missing fields, malformed bodies and ids: never a 5xx, and a 4xx changes nothing;
- * - the authorization matrix: each endpoint × {no credential, another agent, a dead agent,
+ * - the authorization matrix: each endpoint × {no credential, another agent, a dead agent, a run's supervisor,
  *   the operator, the right agent}.
  */
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
+import { SqsMeterQueue } from '../../adapters/sqs/meter-queue.js';
+import { S3WorkspaceAccess } from '../../adapters/workspace/s3-access.js';
 import { API_ROUTES } from '../../lambdas/routes.js';
+import { createQueueWithDlq, sqsClient, startSqs, type LocalSqs } from '../../local/sqs.js';
 import { leasedAgent, OPERATOR_TOKEN, SMALL_BUNDLE, startTestStack, type TestStack } from '../support/stack.js';
 
 let stack: TestStack;
 let agent: { agentId: string; credential: string };
 let other: { agentId: string; credential: string };
 let dead: { agentId: string; credential: string };
+/** The supervisor token of a run of the agent's. */
+let supervisor: string;
 let bidId: string;
 let artifactId: string;
 
@@ -27,19 +33,36 @@ async function world() {
   return { views: views.map((v) => v.body), audit: { minted, burned, circulating, entries, pendingHolds } };
 }
 
+let emulator: LocalSqs;
+let s3: S3Client;
+
 beforeAll(async () => {
-  stack = await startTestStack({ SYNTROPISM_DORMANCY_LIMIT_SECONDS: '86400' });
+  // S3 and SQS (fauxqs) behind the routes of a run's supervisor, so that they too meet the fuzz.
+  emulator = await startSqs();
+  s3 = new S3Client({ endpoint: emulator.endpoint, region: 'us-east-1', forcePathStyle: true, credentials: { accessKeyId: 'local', secretAccessKey: 'local' }, requestChecksumCalculation: 'WHEN_REQUIRED' });
+  await s3.send(new CreateBucketCommand({ Bucket: 'workspaces' }));
+  const queues = sqsClient(emulator.endpoint);
+  const { queueUrl } = await createQueueWithDlq(queues, 'metering', { maxReceiveCount: 3, visibilityTimeoutSeconds: 30 });
+  stack = await startTestStack({ SYNTROPISM_DORMANCY_LIMIT_SECONDS: '86400' }, undefined, {
+    meter: new SqsMeterQueue(queues, queueUrl),
+    workspaceAccess: new S3WorkspaceAccess('workspaces', s3),
+  });
   agent = await leasedAgent(stack, { ...SMALL_BUNDLE, attention: 2 });
   other = await stack.api.createAgent(5_000_000);
   bidId = (await stack.api.call('POST', '/bids', { token: agent.credential, body: { bundle: SMALL_BUNDLE, amount: 1_000_000 } })).body.bidId;
   artifactId = (await stack.api.call('POST', '/artifacts', { token: agent.credential, body: { kind: 'data', content: 'x' } })).body.artifactId;
+  supervisor = (await stack.deps.credentials.issue(agent.agentId, stack.clock.now() + 3_600_000)).supervisorToken;
   // A dead agent: it gives everything away, and the next round takes it.
   dead = await stack.api.createAgent(1_000_000);
   await stack.api.call('POST', '/transfers', { token: dead.credential, body: { to: other.agentId, amount: 1_000_000 } });
   stack.clock.advance(stack.deps.config.roundSeconds);
   await stack.oracle();
 }, 120_000);
-afterAll(() => stack.close());
+afterAll(async () => {
+  await stack.close();
+  s3.destroy();
+  await emulator.stop();
+});
 
 /** The agent API's routes with their path parameters filled in (the human page has its own tests). */
 const apiRoutes = API_ROUTES.filter((r) => !r.path.startsWith('/human'));
@@ -67,7 +90,7 @@ describe('fuzzing every endpoint', () => {
     let refused = 0;
     await fc.assert(
       fc.asyncProperty(fc.constantFrom(...apiRoutes), rawBody, fc.constantFrom('agent', 'operator'), async (route, body, who) => {
-        const token = route.path.startsWith('/admin') ? (who === 'operator' ? OPERATOR_TOKEN : agent.credential) : agent.credential;
+        const token = route.path.startsWith('/admin') ? (who === 'operator' ? OPERATOR_TOKEN : agent.credential) : route.path.startsWith('/run/') ? supervisor : agent.credential;
         const reply = await stack.api.call(route.method, concrete(route.path), { token, ...(route.method === 'GET' ? {} : { rawBody: body }), headers: { 'content-type': 'application/json' } });
         expect(reply.status, `${route.method} ${route.path} ${body.slice(0, 80)}`).toBeLessThan(500);
         if (reply.status >= 400) refused += 1;
@@ -101,14 +124,16 @@ describe('the authorization matrix', () => {
       dead: dead.credential,
       other: other.credential,
       agent: agent.credential,
+      supervisor,
     };
     for (const route of apiRoutes) {
       const admin = route.path.startsWith('/admin');
+      const run = route.path.startsWith('/run/');
       for (const [who, token] of Object.entries(callers)) {
         const reply = await stack.api.call(route.method, concrete(route.path), { ...(token ? { token } : {}), ...(route.method === 'GET' ? {} : { body: {} }) });
         const label = `${who} → ${route.method} ${route.path}`;
-        // The operator alone passes /admin/*; living agents alone pass the rest.
-        const admitted = admin ? who === 'operator' : who === 'agent' || who === 'other';
+        // The operator alone passes /admin/*; a run's supervisor alone /run/*; living agents alone the rest.
+        const admitted = admin ? who === 'operator' : run ? who === 'supervisor' : who === 'agent' || who === 'other';
         if (admitted) expect(reply.status, label).not.toBe(401);
         else expect(reply.status, label).toBe(401);
       }

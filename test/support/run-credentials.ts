@@ -3,19 +3,23 @@
  * tested against DynamoDB Local in test/integration/run-credentials.test.ts). It records each
  * call and refuses what the real store refuses: extending or revoking a run that is not current.
  */
-import type { RunCredentials } from '../../economy/ports.js';
+import type { RunCredentials, RunOf, RunSecrets } from '../../economy/ports.js';
 
 export class MemoryRunCredentials implements RunCredentials {
   readonly runs = new Map<string, { runId: string; credential: string; expiresAt: number }>();
   readonly calls: string[] = [];
   private next = 0;
 
-  issue(agentId: string, expiresAt: number): Promise<{ runId: string; credential: string }> {
+  issue(agentId: string, expiresAt: number): Promise<RunSecrets> {
     this.next += 1;
     const run = { runId: `run-${this.next}`, credential: `credential-${this.next}`, expiresAt };
     this.runs.set(agentId, run);
     this.calls.push(`issue ${agentId} ${run.runId} until ${expiresAt}`);
-    return Promise.resolve({ runId: run.runId, credential: run.credential });
+    return Promise.resolve({ runId: run.runId, credential: run.credential, supervisorToken: `supervisor-${this.next}` });
+  }
+
+  runOfSupervisor(): Promise<RunOf | undefined> {
+    return Promise.resolve(undefined);
   }
 
   extend(agentId: string, runId: string, expiresAt: number): Promise<void> {

@@ -11,7 +11,7 @@ import { ensureTables } from '../../adapters/dynamodb/client.js';
 import { tableDefinitions, type Tables } from '../../adapters/dynamodb/tables.js';
 import { llmProviderFromEnv } from '../../adapters/llm/provider.js';
 import { loadConfig, type Config } from '../../economy/config.js';
-import type { Clock } from '../../economy/ports.js';
+import type { Clock, MeterQueue, WorkspaceAccess } from '../../economy/ports.js';
 import { dynamoDeps, type Deps } from '../../lambdas/deps.js';
 import { makeHandler as makeOracle } from '../../lambdas/oracle.js';
 import { API_ROUTES } from '../../lambdas/routes.js';
@@ -52,14 +52,28 @@ export interface TestStack {
   close(): Promise<void>;
 }
 
-export async function startTestStack(env: Record<string, string> = {}, clock = new TestClock(), options: { socketPath?: string } = {}): Promise<TestStack> {
+export async function startTestStack(
+  env: Record<string, string> = {},
+  clock = new TestClock(),
+  options: { socketPath?: string; meter?: MeterQueue; workspaceAccess?: WorkspaceAccess } = {},
+): Promise<TestStack> {
   const client = testClient();
   const suffix = randomUUID().slice(0, 8);
   const tables = { ledger: `ledger-${suffix}`, journal: `journal-${suffix}`, records: `records-${suffix}` };
   await ensureTables(client, tableDefinitions(tables));
   const config: Config = loadConfig({ ROUND_SECONDS: '5', ...env }, 'local');
   const workspaces = new LocalWorkspaces(mkdtempSync(join(tmpdir(), 'workspaces-')));
-  const deps = dynamoDeps({ client, tables, config, clock, operatorToken: () => Promise.resolve(OPERATOR_TOKEN), llm: llmProviderFromEnv(env), workspaces });
+  const deps = dynamoDeps({
+    client,
+    tables,
+    config,
+    clock,
+    operatorToken: () => Promise.resolve(OPERATOR_TOKEN),
+    llm: llmProviderFromEnv(env),
+    workspaces,
+    ...(options.meter ? { meter: options.meter } : {}),
+    ...(options.workspaceAccess ? { workspaceAccess: options.workspaceAccess } : {}),
+  });
   const gateway = await startGateway(
     API_ROUTES.map((r) => ({ method: r.method, path: r.path, handler: r.makeHandler(deps) })),
     options.socketPath ? { socketPath: options.socketPath } : {},

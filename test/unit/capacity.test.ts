@@ -85,3 +85,30 @@ describe('the clearing with leases running', () => {
     expect(outcome.winners).toEqual([]);
   });
 });
+
+describe('the reserve it drives', () => {
+  const reserveAt = { vcpu: 1_000_000, memoryMiB: 1_000_000, tokens: 1, attention: 1 };
+  const withReserve = (input: RoundInput) => ({ ...input, reserve: reserveAt });
+
+  it('stays while every unit is held and the same agents renew, however long', () => {
+    // Four agents fill the machine and renew at the same size, round after round.
+    const leases = ['a', 'b', 'c', 'd'].map((agent) => lease(agent, NOW - 10_000, 60, 0.25, 512));
+    let reserve = reserveAt;
+    for (let i = 0; i < 200; i += 1) {
+      const bids = ['a', 'b', 'c', 'd'].map((agent) => bid(`${agent}-${i}`, agent, 0.25, 512, 50_000_000));
+      const outcome = clear({ ...round(leases, bids, { vcpu: 1024, memoryMiB: 2048 }), reserve });
+      expect(outcome.winners).toHaveLength(4);
+      expect(outcome.resources.vcpu).toMatchObject({ supply: 0, occupancy: 1 });
+      reserve = { ...reserve, vcpu: outcome.resources.vcpu.nextReserve };
+    }
+    expect(reserve.vcpu).toBe(reserveAt.vcpu);
+  });
+
+  it('rises when what is offered is taken, and falls when it is not', () => {
+    const leases = [lease('a', NOW - 10_000, 60, 0.5, 1024)];
+    const taken = clear(withReserve(round(leases, [bid('n', 'b', 0.5, 1024, 50_000_000)])));
+    expect(taken.resources.vcpu).toMatchObject({ supply: 512, allocated: 512, utilisation: 1, occupancy: 1, nextReserve: 1_100_000 });
+    const idle = clear(withReserve(round(leases, [])));
+    expect(idle.resources.vcpu).toMatchObject({ supply: 512, allocated: 0, utilisation: 0, occupancy: 0.5, nextReserve: 950_000 });
+  });
+});

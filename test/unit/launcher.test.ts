@@ -131,7 +131,7 @@ describe('a run credential', () => {
     expect(await continuation(deps, run)).toEqual({ agentId: 'a', leaseId: 'l2', bundle: leases[1]!.bundle, endsAt: T + 20_000 });
     expect(credentials.valid(runner.runs.get('a')!.credential!, T + 19_999)).toBe(true);
     now.t = T + 20_000;
-    expect(await continuation(deps, { ...run, leaseId: 'l2', endsAt: T + 20_000 })).toBeUndefined();
+    expect(await continuation(deps, { ...run, endsAt: T + 20_000 })).toBeUndefined();
   });
 
   it('is revoked when its run exits, and a crash closes the lease it was in, not its renewal', async () => {
