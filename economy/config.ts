@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import { ValidationError } from './errors.js';
 import { parseCredits, parseScaledDecimal, type Micros } from './money.js';
+import type { LlmPrices } from './llm.js';
 import { CPU_UNITS_PER_VCPU, type Quantities, type Resource } from './resources.js';
 
 /** Prices are rates, finer than money: integer pico-credits (10⁻¹² credit) per unit or unit-second. */
@@ -35,6 +36,8 @@ export interface Config {
   capacity: Quantities;
   /** Reserve prices before the first round, in pico-credits per vCPU-second, MiB-second, token, prompt. */
   initialReserve: Record<Resource, number>;
+  /** The LLM gateway: the most tokens one call may ask for, how long a call may take, what the budget costs. */
+  llm: { maxTokens: number; timeoutSeconds: number; prices: LlmPrices };
 }
 
 /** Each setting: its environment variable, its default, and how to read it. */
@@ -59,6 +62,12 @@ const SETTINGS = {
   reserveMemoryMiB: { env: 'SYNTROPISM_RESERVE_MEMORY_MIB', default: '0.000001', read: price },
   reserveTokens: { env: 'SYNTROPISM_RESERVE_TOKENS', default: '0.00001', read: price },
   reserveAttention: { env: 'SYNTROPISM_RESERVE_ATTENTION', default: '1', read: price },
+  llmMaxTokens: { env: 'SYNTROPISM_LLM_MAX_TOKENS', default: '4096', read: int(1, 1_000_000) },
+  // Within API Gateway's 30 s integration limit, with room for the rest of the request.
+  llmTimeoutSeconds: { env: 'SYNTROPISM_LLM_TIMEOUT_SECONDS', default: '25', read: int(1, 27) },
+  // Claude 3 Haiku's on-demand prices (the default Bedrock model), in dollars per 1,000 tokens.
+  llmPriceInputPer1k: { env: 'SYNTROPISM_LLM_PRICE_INPUT_PER_1K', default: '0.00025', read: dollars },
+  llmPriceOutputPer1k: { env: 'SYNTROPISM_LLM_PRICE_OUTPUT_PER_1K', default: '0.00125', read: dollars },
 } as const;
 
 /** Each setting's environment variable, by setting name (the CDK stack maps context values onto these). */
@@ -104,7 +113,19 @@ export function loadConfig(env: Record<string, string | undefined>, mode: Mode =
       tokens: clamp(get('reserveTokens')),
       attention: clamp(get('reserveAttention')),
     },
+    llm: {
+      maxTokens: get('llmMaxTokens'),
+      timeoutSeconds: get('llmTimeoutSeconds'),
+      prices: { inputPer1k: get('llmPriceInputPer1k'), outputPer1k: get('llmPriceOutputPer1k') },
+    },
   };
+}
+
+/** Dollars as decimal text → nano-dollars (10⁻⁹ $), exactly. */
+function dollars(raw: string, name: string): number {
+  const value = parseScaledDecimal(raw, 9, name);
+  if (value < 0) throw new ValidationError(`${name} must not be negative`);
+  return value;
 }
 
 /** vCPUs as decimal text ("2", "0.25") → CPU units (1024 per vCPU). */

@@ -9,7 +9,8 @@ export type ErrorCode =
   | 'NOT_FOUND'
   | 'INSUFFICIENT_FUNDS'
   | 'CONFLICT'
-  | 'RATE_LIMITED';
+  | 'RATE_LIMITED'
+  | 'UPSTREAM';
 
 export class DomainError extends Error {
   constructor(
@@ -69,9 +70,17 @@ export class IdempotencyMismatchError extends ConflictError {
   }
 }
 
+/** Not now: `details.retryAfterSeconds` says when (HTTP 429 with Retry-After). */
 export class RateLimitedError extends DomainError {
+  constructor(message: string, details?: { retryAfterSeconds: number }) {
+    super('RATE_LIMITED', message, details);
+  }
+}
+
+/** A service the economy depends on (the LLM provider) failed; the request may be tried again (HTTP 502). */
+export class UpstreamError extends DomainError {
   constructor(message: string) {
-    super('RATE_LIMITED', message);
+    super('UPSTREAM', message);
   }
 }
 

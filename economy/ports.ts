@@ -10,7 +10,8 @@ import type { Agent, Bid, BidState, Lease, OracleState, RoundRecord, StoredOutco
 import type { LeaseUsage, UsageReport } from './metering.js';
 import type { Micros } from './money.js';
 import type { Bundle } from './resources.js';
-import type { BucketState } from './token-bucket.js';
+import type { ChatCompletion, LlmSpend } from './llm.js';
+import type { BucketSpec, BucketState } from './token-bucket.js';
 
 export interface Clock {
   /** Milliseconds since the epoch. */
@@ -286,12 +287,47 @@ export interface Runner {
   running(): Promise<RunningAgent[]>;
 }
 
-// -- existence: the LLM gateway's buckets ---------------------------------------------------------
+// -- existence: the LLM gateway -----------------------------------------------------------------
 
-export interface BucketStore {
-  get(agentId: string, leaseId: string): Promise<BucketState | undefined>;
-  /** Applies `change` to the bucket atomically (read, change, conditional write, retried). */
-  update(agentId: string, leaseId: string, change: (current: BucketState | undefined) => BucketState): Promise<BucketState>;
+/** An agent's token bucket as stored: its state in the units of the lease it was last used with. */
+export interface StoredBucket {
+  leaseId: string;
+  spec: BucketSpec;
+  state: BucketState;
+}
+
+/** One call through the gateway, under its idempotency key: pending while the provider works, done after. */
+export interface LlmCall {
+  requestHash: string;
+  status: 'pending' | 'done';
+  reserved: number;
+  completion?: ChatCompletion;
+}
+
+/**
+ * The gateway's books: each agent's one token bucket and its calls, changed with optimistic
+ * concurrency (each write holds only if the bucket is as read), plus what the budget was spent on.
+ */
+export interface LlmLedger {
+  bucket(agentId: string): Promise<{ bucket: StoredBucket; version: number } | undefined>;
+  call(agentId: string, key: string): Promise<LlmCall | undefined>;
+  /** The bucket after a reservation and the call, pending: one write, if the bucket is unchanged and the key unused. */
+  begin(req: { agentId: string; key: string; requestHash: string; bucket: StoredBucket; version: number; reserved: number; now: number }): Promise<'begun' | 'bucket-moved' | 'key-used'>;
+  /**
+   * The bucket after settling and the call done, with its completion and what it spent (or, if the
+   * provider failed, the call forgotten, so that its key may be tried again): one write, if the
+   * bucket is unchanged.
+   */
+  finish(req: {
+    agentId: string;
+    key: string;
+    bucket: StoredBucket;
+    version: number;
+    outcome: { completion: ChatCompletion; round: number; spend: LlmSpend } | { failed: true };
+  }): Promise<'finished' | 'bucket-moved'>;
+  /** What the budget was spent on, by round and by agent. */
+  spendByRound(rounds: readonly number[]): Promise<Map<number, LlmSpend>>;
+  spendByAgent(agentIds: readonly string[]): Promise<Map<string, LlmSpend>>;
 }
 
 // -- attention -------------------------------------------------------------------------------------

@@ -3,7 +3,7 @@
  * Lambda per entry point, behind API Gateway's HTTP API with throttling on its one stage and JSON
  * access logs. Functions whose routes only read (GET) get read grants; those that move money or
  * change records get read-write grants, which include every action a `TransactWriteItems` needs.
- * Only functions that check the operator token can read it, and only the LLM gateway may call the model.
+ * Only functions that check the operator token can read it, and only the LLM gateway's completions may call the model.
  */
 import { Duration, Validations, type RemovalPolicy } from 'aws-cdk-lib';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
@@ -31,7 +31,7 @@ export interface HttpApiProps {
   operatorToken: OperatorToken;
   /** Variables every handler gets (table names, economy settings). */
   environment: Record<string, string>;
-  /** The LLM gateway's provider, for the LLM route. */
+  /** The LLM gateway's provider, for the LLM routes, and how long a model call may take. */
   llm: DeploySettings['llm'];
   throttle: { rateLimit: number; burstLimit: number };
   logRetention: RetentionDays;
@@ -58,8 +58,9 @@ export const usesOperatorToken = (route: RouteDefinition): boolean => route.path
 /** A GET never writes (HTTP's safe method); every other route may. */
 export const writesData = (route: RouteDefinition): boolean => route.method !== 'GET';
 
-/** The LLM gateway's route: the only one that calls the model. */
-export const isLlmRoute = (route: RouteDefinition): boolean => route.path === '/llm';
+/** The LLM gateway's routes (OpenAI's shape, under /v1/): they know the model; the completions route alone calls it. */
+export const isLlmRoute = (route: RouteDefinition): boolean => route.path.startsWith('/v1/');
+export const callsTheModel = (route: RouteDefinition): boolean => route.path === '/v1/chat/completions';
 
 export class AgentHttpApi extends Construct {
   readonly api: HttpApi;
@@ -113,8 +114,9 @@ export class AgentHttpApi extends Construct {
         // Lambda allows 256 characters.
         description: description.length <= 256 ? description : `Syntropism ${keys.length} routes (lambdas/${entry}.ts)`,
         environment: routes.some(isLlmRoute) ? { ...props.environment, ...llmEnvironment(props.llm) } : props.environment,
-        // Within API Gateway's 30 s integration limit, with room for the SDK's retries.
-        timeout: Duration.seconds(15),
+        // Within API Gateway's 30 s integration limit, with room for the SDK's retries; a model
+        // call gets its own deadline and 3 s more to settle what it used.
+        timeout: Duration.seconds(routes.some(callsTheModel) ? props.llm.timeoutSeconds + 3 : 15),
         logRetention: props.logRetention,
         logRemovalPolicy: props.logRemovalPolicy,
         ...(PACKAGE_FILES[entry] ? { packageFiles: PACKAGE_FILES[entry] } : {}),
@@ -122,7 +124,7 @@ export class AgentHttpApi extends Construct {
       if (routes.some(writesData)) props.tables.grantReadWrite(fn);
       else props.tables.grantRead(fn);
       if (routes.some(usesOperatorToken)) props.operatorToken.grantVerify(fn);
-      if (routes.some(isLlmRoute) && props.llm.provider === 'bedrock') grantInvokeModel(this, fn, props.llm.model);
+      if (routes.some(callsTheModel) && props.llm.provider === 'bedrock') grantInvokeModel(this, fn, props.llm.model);
 
       const integration = new HttpLambdaIntegration(`Integration-${entry}`, fn);
       for (const route of routes) this.api.addRoutes({ path: route.path, methods: [HttpMethod[route.method]], integration });

@@ -30,7 +30,8 @@ export interface DeploySettings {
   agentArchitecture: AgentArchitecture;
   logRetention: RetentionDays;
   /** The LLM gateway's provider and model (a Bedrock model id, or an inference profile id). */
-  llm: { provider: LlmProviderKind; model: string };
+  /** The LLM gateway: its provider and model, and how long a model call may take (the economy's SYNTROPISM_LLM_TIMEOUT_SECONDS). */
+  llm: { provider: LlmProviderKind; model: string; timeoutSeconds: number };
   /** What `cdk destroy` does to the tables and the workspace bucket. */
   removalPolicy: RemovalPolicy.RETAIN | RemovalPolicy.DESTROY;
   /** DynamoDB deletion protection on the tables. */
@@ -70,7 +71,7 @@ export function settingsFromContext(node: Context): DeploySettings {
   const removal = oneOf(read('removalPolicy') ?? CONTEXT_DEFAULTS.removalPolicy, 'removalPolicy', ['retain', 'destroy'] as const);
   const economyEnv = economyEnvFromContext(read);
   // Fail the synth, not the first request, on a value the economy would refuse.
-  loadConfig({ ...economyEnv, ROUND_SECONDS: String(roundSeconds) });
+  const economy = loadConfig({ ...economyEnv, ROUND_SECONDS: String(roundSeconds) });
 
   return {
     roundSeconds,
@@ -84,6 +85,7 @@ export function settingsFromContext(node: Context): DeploySettings {
     llm: {
       provider: oneOf(read('llmProvider') ?? CONTEXT_DEFAULTS.llmProvider, 'llmProvider', ['bedrock', 'offline'] as const),
       model: modelId(read('llmModel') ?? CONTEXT_DEFAULTS.llmModel),
+      timeoutSeconds: economy.llm.timeoutSeconds,
     },
     removalPolicy: removal === 'destroy' ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN,
     deletionProtection: boolean(read('deletionProtection') ?? removal === 'retain', 'deletionProtection'),

@@ -10,10 +10,10 @@ import { ECSClient } from '@aws-sdk/client-ecs';
 import { KMSClient } from '@aws-sdk/client-kms';
 import { DynamoAgentDirectory } from '../adapters/dynamodb/agents.js';
 import { DynamoArtifacts } from '../adapters/dynamodb/artifacts.js';
-import { DynamoBucketStore } from '../adapters/dynamodb/buckets.js';
 import { DynamoBidBook } from '../adapters/dynamodb/bids.js';
 import { makeDocumentClient } from '../adapters/dynamodb/client.js';
 import { DynamoLedgerStore } from '../adapters/dynamodb/ledger.js';
+import { DynamoLlmLedger } from '../adapters/dynamodb/llm-ledger.js';
 import { DynamoMessenger } from '../adapters/dynamodb/messages.js';
 import { DynamoPromptBook } from '../adapters/dynamodb/prompts.js';
 import { DynamoRunCredentials } from '../adapters/dynamodb/run-credentials.js';
@@ -30,7 +30,7 @@ import { SQSClient } from '@aws-sdk/client-sqs';
 import { loadConfig, type Config } from '../economy/config.js';
 import type { LauncherDeps } from '../economy/launcher.js';
 import type { LlmProvider } from '../economy/llm.js';
-import { systemClock, type AgentDirectory, type ArtifactBook, type BidBook, type BucketStore, type Clock, type LedgerStore, type Messenger, type PromptBook, type MeterQueue, type RoundLog, type RunCredentials, type Runner, type UsageStore, type WorkspaceAccess, type WorkspaceStore } from '../economy/ports.js';
+import { systemClock, type AgentDirectory, type ArtifactBook, type BidBook, type Clock, type LedgerStore, type LlmLedger, type Messenger, type PromptBook, type MeterQueue, type RoundLog, type RunCredentials, type Runner, type UsageStore, type WorkspaceAccess, type WorkspaceStore } from '../economy/ports.js';
 
 export interface Deps {
   ledger: LedgerStore;
@@ -38,7 +38,7 @@ export interface Deps {
   bids: BidBook;
   rounds: RoundLog;
   usage: UsageStore;
-  buckets: BucketStore;
+  llmLedger: LlmLedger;
   prompts: PromptBook;
   messages: Messenger;
   artifacts: ArtifactBook;
@@ -87,7 +87,7 @@ export function dynamoDeps(options: {
     bids: new DynamoBidBook(options.client, options.tables, ledger),
     rounds: new DynamoRoundLog(options.client, options.tables),
     usage: new DynamoUsageStore(options.client, options.tables),
-    buckets: new DynamoBucketStore(options.client, options.tables),
+    llmLedger: new DynamoLlmLedger(options.client, options.tables, options.config.idempotencyTtlSeconds),
     prompts: new DynamoPromptBook(options.client, options.tables, ledger, options.config.promptTtlSeconds),
     messages: new DynamoMessenger(options.tables, ledger),
     artifacts: new DynamoArtifacts(options.client, options.tables, ledger),

@@ -1,8 +1,10 @@
 /**
- * GET /market?history=N: the round number and, per resource, capacity, reserve, market price and
- * utilisation, with the last N rounds (default 20) as history.
+ * GET /market?history=N: the round number and, per resource, capacity, offered supply, reserve,
+ * market price, utilisation and occupancy, with the last N rounds (default 20) as history; and the
+ * LLM budget: the provider, its prices and what each round's calls spent.
  */
 import { z } from 'zod';
+import { formatDollars } from '../economy/llm.js';
 import { RESOURCES } from '../economy/resources.js';
 import { defaultDeps, lazy, type Deps } from './deps.js';
 import { route } from './http/route.js';
@@ -17,6 +19,7 @@ export const PRICE_UNITS = {
 export function makeHandler(deps: Deps) {
   return route(deps, { auth: 'agent', query }, async ({ query }) => {
     const [state, history] = await Promise.all([deps.rounds.state(), deps.rounds.history(query.history ?? 20)]);
+    const spend = await deps.llmLedger.spendByRound(history.map((h) => h.round));
     const last = history.find((r) => r.outcome)?.outcome;
     const reserve = state?.reserve ?? deps.config.initialReserve;
     return {
@@ -37,8 +40,15 @@ export function makeHandler(deps: Deps) {
           },
         ]),
       ),
+      llm: {
+        provider: deps.llm.name,
+        model: deps.llm.model,
+        pricePer1k: { input: formatDollars(deps.config.llm.prices.inputPer1k), output: formatDollars(deps.config.llm.prices.outputPer1k) },
+        maxTokens: deps.config.llm.maxTokens,
+      },
       history: history.map((h) => ({
         round: h.round,
+        llm: spend.get(h.round),
         status: h.status,
         startedAt: h.startedAt,
         settledAt: h.settledAt ?? null,

@@ -26,7 +26,8 @@ import * as postAdminAgents from './post-admin-agents.js';
 import * as postAgents from './post-agents.js';
 import * as postAdminPromptReward from './post-admin-prompt-reward.js';
 import * as postBids from './post-bids.js';
-import * as postLlm from './post-llm.js';
+import * as postChatCompletions from './post-chat-completions.js';
+import * as getModels from './get-models.js';
 import * as postMessages from './post-messages.js';
 import * as postPrompts from './post-prompts.js';
 import * as postRunRenewal from './post-run-renewal.js';
@@ -53,7 +54,8 @@ export const API_ROUTES: readonly ApiRoute[] = [
   { method: 'DELETE', path: '/bids/{id}', entry: 'delete-bid', makeHandler: deleteBid.makeHandler },
   { method: 'POST', path: '/transfers', entry: 'post-transfers', makeHandler: postTransfers.makeHandler },
   { method: 'GET', path: '/journal', entry: 'get-journal', makeHandler: getJournal.makeHandler },
-  { method: 'POST', path: '/llm', entry: 'post-llm', makeHandler: postLlm.makeHandler },
+  { method: 'POST', path: '/v1/chat/completions', entry: 'post-chat-completions', makeHandler: postChatCompletions.makeHandler },
+  { method: 'GET', path: '/v1/models', entry: 'get-models', makeHandler: getModels.makeHandler },
   { method: 'POST', path: '/prompts', entry: 'post-prompts', makeHandler: postPrompts.makeHandler },
   { method: 'GET', path: '/inbox', entry: 'get-inbox', makeHandler: getInbox.makeHandler },
   { method: 'POST', path: '/agents', entry: 'post-agents', makeHandler: postAgents.makeHandler },

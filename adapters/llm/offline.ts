@@ -3,7 +3,7 @@
  * labelled canned reply and counts tokens roughly (4 characters a token), so buckets and metering
  * behave as they would with a real model.
  */
-import type { LlmCompletion, LlmMessage, LlmProvider } from '../../economy/llm.js';
+import type { LlmCompletion, LlmProvider, LlmRequest } from '../../economy/llm.js';
 
 export const OFFLINE_LABEL = '[offline LLM provider: no model is configured; this is not a model output]';
 
@@ -11,8 +11,9 @@ const roughTokens = (text: string) => Math.max(1, Math.ceil(text.length / 4));
 
 export class OfflineProvider implements LlmProvider {
   readonly name = 'offline';
+  readonly model = 'offline';
 
-  complete(request: { messages: LlmMessage[]; maxTokens: number }): Promise<LlmCompletion> {
+  complete(request: LlmRequest): Promise<LlmCompletion> {
     const last = request.messages.at(-1)?.content ?? '';
     const text = `${OFFLINE_LABEL} You said ${roughTokens(last)} tokens' worth, starting "${last.slice(0, 60)}".`;
     const outputTokens = Math.min(request.maxTokens, roughTokens(text));

@@ -1,7 +1,8 @@
 // The genesis agent: the first strategy in the economy, and what every child starts from.
-// Without an LLM it still lives: it renews its lease before the current one ends, asks the human
-// something while its lease holds attention (one question at a time), reads the human's replies
-// and acknowledges them, and, when rich and while the market has room, spawns children with
+// It renews its lease before the current one ends, asks the human something while its lease holds
+// attention (one question at a time), and reads the human's replies: with a model behind the LLM
+// gateway it does what a reply asks, keeps the result as a data artifact and reports it in its
+// next question; without one it acknowledges the reply. When rich and while the market has room, it spawns children with
 // mutated strategy parameters and pays their first lease from the endowment it gives them; it
 // keeps their credentials and bids for a child that lost its bid. It keeps a reserve for asking
 // and spawning, but spends it on staying alive rather than let it burn at death. Its parameters
@@ -79,18 +80,62 @@ async function readInbox(ctx) {
   }
 }
 
+/**
+ * Works on the oldest request from the human with the model: the result is kept as a data artifact
+ * and reported in the next prompt. Without a model (the offline provider) the request is kept, to be
+ * acknowledged instead. One request per step; a refused call (the bucket is empty) waits.
+ */
+async function workOnRequests(ctx, me, market) {
+  const request = (ctx.state.requests ?? []).find((r) => !r.noModel);
+  if (!request || !me.lease || me.lease.bundle.tokens === 0) return;
+  const facts = `Facts you may use: you are agent ${me.agentId} (generation ${me.generation}) in the Syntropism economy, holding ${(me.available / CREDIT).toFixed(2)} credits; it is round ${market.round}; the reserve prices are ${Object.entries(market.resources).map(([r, v]) => `${r} ${(v.reserve / 1e12).toExponential(2)} credits`).join(', ')}.`;
+  let reply;
+  try {
+    reply = await ctx.api.llm(
+      [
+        { role: 'system', content: `Do what the human asks, well and briefly. ${facts}` },
+        { role: 'user', content: request.body },
+      ],
+      300,
+      { idempotencyKey: keyOf('work', request.at, request.body) },
+    );
+  } catch (err) {
+    ctx.log('could not think now:', err.message);
+    return;
+  }
+  if (reply.provider === 'offline') {
+    request.noModel = true;
+    return;
+  }
+  const content = `Request from the human: ${request.body}\n\nResult (${reply.model}):\n${reply.text}`;
+  const artifact = await ctx.api.createArtifact('data', content, { idempotencyKey: keyOf('result', request.at, request.body) });
+  ctx.state.requests = ctx.state.requests.filter((r) => r !== request);
+  ctx.state.done = [...(ctx.state.done ?? []), { request: request.body, artifactId: artifact.artifactId, summary: reply.text.slice(0, 1200), model: reply.model }].slice(-3);
+  ctx.log(`did what the human asked; result in artifact ${artifact.artifactId}`);
+}
+
+/** The next question, and what to forget once it is asked (the results and replies it reports). */
 function composePrompt(ctx, me, market) {
   const facts = `I am agent ${me.agentId}, generation ${me.generation}, holding ${(me.available / CREDIT).toFixed(2)} credits in round ${market.round}.`;
-  const requests = ctx.state.requests ?? [];
-  ctx.state.requests = [];
-  const heard = requests.map((r) => `You wrote: "${r.body}". I have no model to act on it, but I read it, and it will shape what I ask next.`);
+  const done = ctx.state.done ?? [];
+  const heard = (ctx.state.requests ?? []).filter((r) => r.noModel);
+  const reported = () => {
+    ctx.state.done = (ctx.state.done ?? []).filter((d) => !done.includes(d));
+    ctx.state.requests = (ctx.state.requests ?? []).filter((r) => !heard.includes(r));
+  };
   const ideas = [
     'What small, checkable task would be most useful to you today? I will bid for the resources to do it.',
     'Would you rather I spend my next lease summarising the market, or trying a cheaper bidding strategy?',
     'Rate how clear this message is: I am testing which phrasing earns rewards.',
   ];
   const idea = ideas[(ctx.state.prompts ?? 0) % ideas.length];
-  return [...heard, idea, `(${facts})`].join('\n\n');
+  const lines = [
+    ...done.map((d) => `You asked: "${d.request}". I did it with ${d.model}:\n${d.summary}\n(The full result is my data artifact ${d.artifactId}.)`),
+    ...heard.map((r) => `You wrote: "${r.body}". I have no model to act on it, but I read it, and it will shape what I ask next.`),
+    idea,
+    `(${facts})`,
+  ];
+  return { content: lines.join('\n\n').slice(0, 3900), reported };
 }
 
 /** The API as another agent whose credential this one holds (its child). */
@@ -143,6 +188,7 @@ export async function step(ctx) {
   const now = Date.now();
   const reserve = strategy.reserveCredits * CREDIT;
   await readInbox(ctx);
+  await workOnRequests(ctx, me, market);
 
   // 1. Exist: bid for the next lease before this one ends, one bid at a time, with the whole
   //    balance if need be (credits left at death are burned).
@@ -162,27 +208,32 @@ export async function step(ctx) {
     }
   }
 
-  // 2. Earn: while the lease holds attention, ask the human something; one question at a time.
+  // 2. Earn: while the lease holds attention, ask the human something; one question at a time,
+  //    and no more than the lease's attention slots.
   if (ctx.state.prompt && ctx.state.prompt.expiresAt <= now) delete ctx.state.prompt;
-  if (me.lease && me.lease.startsAt <= now && me.lease.bundle.attention > 0 && !ctx.state.prompt) {
+  const lease = me.lease && me.lease.startsAt <= now ? me.lease : undefined;
+  const asked = ctx.state.askedIn?.leaseId === lease?.leaseId ? ctx.state.askedIn.count : 0;
+  if (lease && asked < lease.bundle.attention && !ctx.state.prompt) {
     const bid = strategy.promptBidCredits * CREDIT;
     if (me.available - bid >= reserve) {
-      const content = composePrompt(ctx, me, market);
+      const { content, reported } = composePrompt(ctx, me, market);
       try {
-        const prompt = await ctx.api.prompt(content, bid, { idempotencyKey: keyOf('prompt', me.lease.leaseId, content) });
+        const prompt = await ctx.api.prompt(content, bid, { idempotencyKey: keyOf('prompt', lease.leaseId, content) });
         ctx.state.prompt = { promptId: prompt.promptId, expiresAt: prompt.expiresAt };
         ctx.state.prompts = (ctx.state.prompts ?? 0) + 1;
+        reported();
         ctx.log('asked the human');
       } catch (err) {
         ctx.log('could not prompt:', err.message);
       }
+      ctx.state.askedIn = { leaseId: lease.leaseId, count: asked + 1 };
     }
   }
 
   // 3. Spread: when rich, a child with a mutated strategy, a share of the wealth, and its first
   //    lease paid from that share. Its credential is kept (state.json is never inherited).
   // Only while there is room for a child to run: a child that cannot win a lease only waits.
-  if (me.available > strategy.spawnAboveCredits * CREDIT && market.resources.vcpu.utilisation < 0.8) {
+  if (me.available > strategy.spawnAboveCredits * CREDIT && (market.resources.vcpu.occupancy ?? 0) < 0.8) {
     const endowment = Math.floor(me.available * strategy.childShare);
     // The child's strategy is drawn once and kept until it is born, so that a retry is the same request.
     const childStrategy = (ctx.state.nextChild ??= mutate(strategy, strategy.mutation));

@@ -46,12 +46,21 @@ export interface Market {
   history: { round: number; volume: number; winners: number; bids: number }[];
 }
 
+/** A chat completion, as the gateway answers it (OpenAI's shape). */
+export interface ChatCompletionReply {
+  id: string;
+  model: string;
+  choices: { message: { content: string }; finish_reason: 'stop' | 'length' }[];
+  usage: { prompt_tokens: number; completion_tokens: number; total_tokens: number };
+  syntropism: { provider: string; bucket: { tokens: number; capacity: number } };
+}
+
 export interface LlmReply {
   text: string;
   provider: string;
   model: string;
   usage: { inputTokens: number; outputTokens: number; totalTokens: number };
-  bucket: { tokens: number };
+  bucket: { tokens: number; capacity: number };
 }
 
 /** Every write accepts an idempotency key: a retry with the same key is applied once. */
@@ -113,7 +122,21 @@ export class AgentApi {
   spawn = (endowment: number, files: Record<string, string> = {}, options: WriteOptions & { bid?: { bundle: Bundle; amount: number } } = {}) =>
     this.call<Spawned>('POST', '/agents', { endowment, files, ...(options.bid ? { bid: options.bid } : {}) }, options);
 
-  llm = (messages: { role: 'user' | 'assistant' | 'system'; content: string }[], maxTokens = 256) => this.call<LlmReply>('POST', '/llm', { messages, maxTokens });
+  /** One call through the LLM gateway (`POST /v1/chat/completions`); any OpenAI client can make it too. */
+  async llm(messages: { role: 'user' | 'assistant' | 'system'; content: string }[], maxTokens = 256, options: WriteOptions = {}): Promise<LlmReply> {
+    const reply = await this.call<ChatCompletionReply>('POST', '/v1/chat/completions', { messages, max_tokens: maxTokens }, options);
+    return {
+      text: reply.choices[0]?.message.content ?? '',
+      provider: reply.syntropism.provider,
+      model: reply.model,
+      usage: { inputTokens: reply.usage.prompt_tokens, outputTokens: reply.usage.completion_tokens, totalTokens: reply.usage.total_tokens },
+      bucket: reply.syntropism.bucket,
+    };
+  }
+
+  /** A data or code artifact, owned by this agent (its content visible to its owner only). */
+  createArtifact = (kind: 'data' | 'code', content: string, options: WriteOptions = {}) =>
+    this.call<{ artifactId: string; kind: string; ownerId: string }>('POST', '/artifacts', { kind, content }, options);
 
   /** For operators' tools; agents get 401. */
   audit = () => this.call<AuditReport>('GET', '/admin/audit');

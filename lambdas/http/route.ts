@@ -12,7 +12,7 @@ import { ValidationError } from '../../economy/errors.js';
 import type { AgentDirectory, Clock, RunCredentials } from '../../economy/ports.js';
 import { authenticateAgent, authenticateOperator, authenticateSupervisor, type Principal } from './auth.js';
 import { jsonErrors } from './errors.js';
-import { json } from './respond.js';
+import { responseOf } from './respond.js';
 
 export type ApiHandler = (event: APIGatewayProxyEventV2, context: Context) => Promise<APIGatewayProxyStructuredResultV2>;
 
@@ -29,6 +29,8 @@ export interface RouteSpec<B extends z.ZodType | undefined, Q extends z.ZodType 
   query?: Q;
   /** The status of a success (200 unless given). */
   status?: number;
+  /** Errors in the shape OpenAI's clients read (`type` and `param` besides `code` and `message`). */
+  openaiErrors?: boolean;
 }
 
 type Infer<S> = S extends z.ZodType ? z.infer<S> : undefined;
@@ -62,7 +64,9 @@ export function route<B extends z.ZodType | undefined = undefined, Q extends z.Z
       principals.set(event, principal);
     },
   };
-  const handler = middy<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2>().use(jsonErrors()).use(authenticate);
+  const handler = middy<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2>()
+    .use(jsonErrors({ openai: spec.openaiErrors === true }))
+    .use(authenticate);
   // Any Content-Type is read as JSON (agents need not remember the header); the option exists
   // at runtime but is missing from the package's type declarations.
   if (spec.body) handler.use(httpJsonBodyParser({ disableContentTypeCheck: true } as Parameters<typeof httpJsonBodyParser>[0]));
@@ -78,7 +82,7 @@ export function route<B extends z.ZodType | undefined = undefined, Q extends z.Z
       params: event.pathParameters ?? {},
       idempotencyKey: `${principal.kind === 'operator' ? 'operator' : principal.agentId}:${idempotencyKey(headers)}`,
     };
-    return json(spec.status ?? 200, await fn(input));
+    return responseOf(spec.status ?? 200, await fn(input));
   });
 }
 

@@ -1,6 +1,7 @@
 /** What the human's page shows, gathered from the ports. */
 import type { Prompt } from '../../economy/attention.js';
 import type { JournalEntry } from '../../economy/ledger.js';
+import { noSpend, type LlmPrices, type LlmSpend } from '../../economy/llm.js';
 import { currentLease, type Agent, type Lease } from '../../economy/market.js';
 import { RESOURCES, type Resource } from '../../economy/resources.js';
 import type { Deps } from '../deps.js';
@@ -9,6 +10,8 @@ export interface AgentRow extends Agent {
   available: number;
   held: number;
   lease: Lease | null;
+  /** What its LLM calls have cost, in all. */
+  llm: LlmSpend;
 }
 
 export interface RoundPoint {
@@ -17,6 +20,8 @@ export interface RoundPoint {
   utilisation: Record<Resource, number>;
   reserve: Record<Resource, number>;
   marketPrice: Record<Resource, number | null>;
+  /** What the round's LLM calls cost (nano-dollars). */
+  llmCost: number;
 }
 
 export interface Dashboard {
@@ -26,6 +31,8 @@ export interface Dashboard {
   agents: AgentRow[];
   rounds: RoundPoint[];
   journal: JournalEntry[];
+  /** The LLM budget: who serves it, its prices, and what the shown rounds spent. */
+  llm: { provider: string; model: string; prices: LlmPrices; spent: LlmSpend };
 }
 
 export async function loadDashboard(deps: Deps): Promise<Dashboard> {
@@ -38,11 +45,12 @@ export async function loadDashboard(deps: Deps): Promise<Dashboard> {
     deps.rounds.history(60),
     deps.bids.activeLeases(now),
   ]);
+  const [byAgent, byRound] = await Promise.all([deps.llmLedger.spendByAgent(agents.map((a) => a.agentId)), deps.llmLedger.spendByRound(history.map((r) => r.round))]);
   const rows = await Promise.all(
     agents.map(async (agent): Promise<AgentRow> => {
       const balance = await deps.ledger.getBalance(agent.agentId).catch(() => ({ available: 0, held: 0 }));
       const lease = currentLease(leases.filter((l) => l.agentId === agent.agentId), now) ?? null;
-      return { ...agent, available: balance.available, held: balance.held, lease };
+      return { ...agent, available: balance.available, held: balance.held, lease, llm: byAgent.get(agent.agentId) ?? noSpend() };
     }),
   );
   const journals = await Promise.all(agents.slice(-50).map((a) => deps.ledger.journal(a.agentId, { limit: 10 })));
@@ -64,8 +72,13 @@ export async function loadDashboard(deps: Deps): Promise<Dashboard> {
         utilisation: pick((n) => res[n].utilisation),
         reserve: pick((n) => res[n].reserve),
         marketPrice: pick((n) => res[n].marketPrice),
+        llmCost: byRound.get(r.round)?.cost ?? 0,
       };
     });
+  const spent = [...byRound.values()].reduce(
+    (sum, s) => ({ calls: sum.calls + s.calls, inputTokens: sum.inputTokens + s.inputTokens, outputTokens: sum.outputTokens + s.outputTokens, cost: sum.cost + s.cost }),
+    noSpend(),
+  );
   return {
     round: state?.lastRound ?? 0,
     audit: { ok: audit.ok, drift: audit.drift, minted: audit.minted, burned: audit.burned, circulating: audit.circulating, problems: audit.problems.length },
@@ -73,5 +86,6 @@ export async function loadDashboard(deps: Deps): Promise<Dashboard> {
     agents: rows,
     rounds,
     journal,
+    llm: { provider: deps.llm.name, model: deps.llm.model, prices: deps.config.llm.prices, spent },
   };
 }

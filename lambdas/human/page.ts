@@ -1,5 +1,6 @@
 /** The human page's HTML: login, and the dashboard with the prompts to reward. */
 import type { Prompt } from '../../economy/attention.js';
+import { formatDollars } from '../../economy/llm.js';
 import { formatCredits } from '../../economy/money.js';
 import type { AgentRow, Dashboard } from './dashboard.js';
 import { html, jsonBlock, type Html } from './html.js';
@@ -71,7 +72,7 @@ function lineageTree(agents: AgentRow[]): Html {
     else roots.push(a);
   }
   const node = (a: AgentRow): Html =>
-    html`<li><span class="agent ${a.status}"><code>${a.agentId}</code> gen ${a.generation} · ${credits(a.available)}${a.held ? html` (+${credits(a.held)} held)` : ''} · ${a.status}${a.lease ? html` · <span class="running">leased until ${time(a.lease.endsAt)}</span>` : ''}</span>${
+    html`<li><span class="agent ${a.status}"><code>${a.agentId}</code> gen ${a.generation} · ${credits(a.available)}${a.held ? html` (+${credits(a.held)} held)` : ''} · ${a.status}${a.lease ? html` · <span class="running">leased until ${time(a.lease.endsAt)}</span>` : ''}${a.llm.calls ? html` · LLM ${formatDollars(a.llm.cost)} (${a.llm.calls} calls)` : ''}</span>${
       children.has(a.agentId) ? html`<ul>${(children.get(a.agentId) ?? []).map(node)}</ul>` : ''
     }</li>`;
   return html`<ul class="tree">${roots.map(node)}</ul>`;
@@ -98,6 +99,9 @@ ${flash ? html`<p class="flash" role="status">${flash}</p>` : ''}
   <h2 id="market-h">Market</h2>
   <div class="charts"><figure><figcaption>Utilisation by round</figcaption><div id="chart-utilisation"></div></figure><figure><figcaption>Reserve price by round (credits per vCPU-second, MiB-second, token, prompt; log scale)</figcaption><div id="chart-reserve"></div></figure></div>
   <script id="market-data" type="application/json">${jsonBlock(data.rounds)}</script>
+  <p class="llm">LLM budget: <code>${data.llm.model}</code> (${data.llm.provider}) at ${formatDollars(data.llm.prices.inputPer1k)} / ${formatDollars(data.llm.prices.outputPer1k)} per 1,000 tokens in / out · the last ${data.rounds.length} rounds: ${data.llm.spent.calls} calls, ${data.llm.spent.inputTokens + data.llm.spent.outputTokens} tokens, ${formatDollars(data.llm.spent.cost)}</p>
+  <table><caption>LLM spend by round</caption><thead><tr><th scope="col">Round</th><th scope="col" class="num">Cost</th></tr></thead>
+  <tbody>${data.rounds.filter((r) => r.llmCost > 0).slice(-10).map((r) => html`<tr><td>${r.round}</td><td class="num">${formatDollars(r.llmCost)}</td></tr>`)}</tbody></table>
 </section>
 <section aria-labelledby="agents-h">
   <h2 id="agents-h">Agents and their lineage</h2>

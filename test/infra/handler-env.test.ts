@@ -49,8 +49,8 @@ const RUNNER_CONFIG = [
 const WORKSPACE_ENTRIES = ['post-agents', 'post-admin-agents', 'post-run-workspace'];
 /** Set on every function for the Node runtime, not read by our code. */
 const FOR_THE_RUNTIME = new Set(['NODE_OPTIONS']);
-/** The LLM gateway's route. */
-const LLM_ENTRY = 'post-llm';
+/** The LLM gateway's routes: they name the model (and the completions call it). */
+const LLM_ENTRIES = ['post-chat-completions', 'get-models'];
 
 let synth: Synthesized;
 let fns: TemplateFunction[];
@@ -71,7 +71,7 @@ function required(fn: TemplateFunction): string[] {
   const runner = 'AGENT_CLUSTER' in fn.environment;
   const names = [...(reads.get(fn.entry) ?? [])].filter((name) => !OPTIONAL.has(name) && (runner || !RUNNER_CONFIG.includes(name)));
   if (operatorEntries.has(fn.entry)) names.push('OPERATOR_TOKEN_SECRET_ARN');
-  if (fn.entry === LLM_ENTRY) names.push('SYNTROPISM_LLM_PROVIDER', 'SYNTROPISM_LLM_MODEL');
+  if (LLM_ENTRIES.includes(fn.entry)) names.push('SYNTROPISM_LLM_PROVIDER', 'SYNTROPISM_LLM_MODEL');
   if (WORKSPACE_ENTRIES.includes(fn.entry)) names.push('WORKSPACE_BUCKET');
   // A run's supervisor reports usage through the API, which queues it.
   if (fn.entry === 'post-run-usage') names.push('METERING_QUEUE_URL');
@@ -138,7 +138,7 @@ describe('handler environments', () => {
     for (const fn of fns) {
       const deps = defaultDeps(placeholderEnv(fn.environment));
       expect(deps.config.roundSeconds, fn.entry).toBe(60);
-      if (fn.entry === LLM_ENTRY) expect(deps.llm.name).toBe('bedrock');
+      if (LLM_ENTRIES.includes(fn.entry)) expect(deps.llm.name).toBe('bedrock');
     }
   });
 

@@ -22,7 +22,7 @@ describe('settingsFromContext', () => {
       agentMemoryMiB: 512,
       agentArchitecture: 'x86_64',
       logRetention: RetentionDays.ONE_MONTH,
-      llm: { provider: 'bedrock', model: CONTEXT_DEFAULTS.llmModel },
+      llm: { provider: 'bedrock', model: CONTEXT_DEFAULTS.llmModel, timeoutSeconds: 25 },
       removalPolicy: RemovalPolicy.RETAIN,
       deletionProtection: true,
       economyEnv: {},
@@ -79,7 +79,7 @@ describe('a stack synthesised with other settings', () => {
   });
 
   it('grants no model access with the offline LLM provider', () => {
-    const llm = functionsOf(json).find((f) => f.entry === 'post-llm')!;
+    const llm = functionsOf(json).find((f) => f.entry === 'post-chat-completions')!;
     expect(llm.environment.SYNTROPISM_LLM_PROVIDER).toBe('offline');
     expect(JSON.stringify(json)).not.toContain('bedrock:InvokeModel');
   });

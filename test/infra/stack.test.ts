@@ -146,13 +146,15 @@ describe('grants', () => {
     expect(fns.find((f) => f.entry === 'oracle')!.environment.OPERATOR_TOKEN_SECRET_ARN).toBeUndefined();
   });
 
-  it('let only the LLM route call the Bedrock model it is configured with', () => {
+  it('let only the LLM gateway’s completions call the Bedrock model it is configured with, within its deadline', () => {
     for (const fn of fns) {
       const invokes = statementsOf(json, fn.roleLogicalId).filter((s) => s.actions.some((a) => a.startsWith('bedrock:')));
-      if (fn.entry !== 'post-llm') {
+      if (fn.entry !== 'post-chat-completions') {
         expect(invokes, fn.entry).toEqual([]);
         continue;
       }
+      // The model's deadline (25 s) and 3 s to settle, within API Gateway's 30 s.
+      expect(json.Resources[fn.logicalId].Properties.Timeout).toBe(28);
       expect(fn.environment).toMatchObject({ SYNTROPISM_LLM_PROVIDER: 'bedrock', SYNTROPISM_LLM_MODEL: 'anthropic.claude-3-haiku-20240307-v1:0' });
       expect(invokes).toHaveLength(1);
       expect(invokes[0]!.actions).toEqual(['bedrock:InvokeModel']);

@@ -18,6 +18,8 @@ describe('config', () => {
       promptTtlSeconds: 86_400,
       capacity: { vcpu: 4096, memoryMiB: 8192, tokens: 100_000, attention: 3 },
       initialReserve: { vcpu: 100_000_000, memoryMiB: 1_000_000, tokens: 10_000_000, attention: 1_000_000_000_000 },
+      // Dollars per 1,000 tokens, kept in nano-dollars: $0.00025 and $0.00125.
+      llm: { maxTokens: 4096, timeoutSeconds: 25, prices: { inputPer1k: 250_000, outputPer1k: 1_250_000 } },
     });
     expect(loadConfig({}, 'local').roundSeconds).toBe(5);
   });
