@@ -12,6 +12,7 @@
  * the journal reproduces every balance; the audit does exactly that.
  */
 import { ConflictError, ValidationError } from './errors.js';
+import { assertId } from './ids.js';
 import { addMicros, assertMicros, type Micros } from './money.js';
 
 export type HoldState = 'pending' | 'posted' | 'voided' | 'expired';
@@ -95,12 +96,8 @@ export interface Movement {
 
 export const MAX_MEMO_LENGTH = 280;
 
-const ACCOUNT_ID = /^[A-Za-z0-9_-]{1,64}$/;
-
 export function assertAccountId(id: unknown, field = 'accountId'): asserts id is string {
-  if (typeof id !== 'string' || !ACCOUNT_ID.test(id)) {
-    throw new ValidationError(`${field} must be 1–64 letters, digits, '-' or '_'`, { field });
-  }
+  assertId(id, field);
 }
 
 function assertMovement(m: Movement): void {

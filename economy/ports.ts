@@ -2,7 +2,7 @@
  * The ports: what the economy needs from the outside world, as interfaces. Adapters implement
  * them (DynamoDB, SQS, ECS, local processes); the economy never imports an adapter or an SDK.
  */
-import type { Artifact, ArtifactKind } from './artifacts.js';
+import type { Artifact, ArtifactKind, OpenListing } from './artifacts.js';
 import type { Prompt, Scores } from './attention.js';
 import type { Prices } from './clearing.js';
 import type { AuditReport, Balance, Hold, JournalEntry, MintReason, Movement } from './ledger.js';
@@ -94,6 +94,11 @@ export interface LedgerStore {
   audit(): Promise<AuditReport>;
 }
 
+/** Agents paying agents: a payment goes only to a living agent (403 otherwise), never into a dead account. */
+export interface Payments {
+  transfer(req: Idempotent & { from: string; to: string; amount: Micros; memo?: string }): Promise<TransferReceipt>;
+}
+
 // -- the market ----------------------------------------------------------------------------------
 
 /** A first bid placed with a new agent, from its endowment, in the same transaction. */
@@ -140,8 +145,10 @@ export interface AgentDirectory {
   /** The agent a credential belongs to; undefined for an unknown or expired credential, or a dead agent. */
   agentIdForCredential(credentialHash: string, now: number): Promise<string | undefined>;
   getAgent(agentId: string): Promise<Agent>;
-  /** Every agent, oldest first (for the human's dashboard). */
-  listAgents(limit: number): Promise<Agent[]>;
+  /** Agents, oldest first: the first `limit`, or every one. */
+  listAgents(limit?: number): Promise<Agent[]>;
+  /** The public directory, a page at a time, oldest first. */
+  directory(page?: { limit?: number; cursor?: string }): Promise<Page<Agent>>;
 }
 
 /** A run's two secrets: the agent's credential (for agent code) and the supervisor's token (for the trusted side). */
@@ -344,8 +351,11 @@ export interface InboxItem {
 }
 
 export interface PromptBook {
-  /** Holds `bid` and records the prompt, using one of the active lease's attention slots: one transaction. */
-  postPrompt(req: Idempotent & { agentId: string; leaseId: string; attention: number; content: string; bid: Micros }): Promise<Prompt>;
+  /**
+   * Holds `bid` and records the prompt, using one of the attention slots of the agent's active
+   * lease (403 without one, or with none left): one transaction.
+   */
+  postPrompt(req: Idempotent & { agentId: string; content: string; bid: Micros }): Promise<Prompt>;
   getPrompt(promptId: string): Promise<Prompt>;
   /** Pending prompts, highest bid first. */
   pendingPrompts(limit: number): Promise<Prompt[]>;
@@ -354,6 +364,13 @@ export interface PromptBook {
   /** Releases the bids of prompts past their expiry. */
   expirePrompts(now: number): Promise<number>;
   inbox(agentId: string, page?: { limit?: number; cursor?: string }): Promise<Page<InboxItem>>;
+}
+
+/** The human page's sessions, kept on the server so that signing out ends one at once. */
+export interface SessionStore {
+  open(id: string, expiresAt: number): Promise<void>;
+  isOpen(id: string, now: number): Promise<boolean>;
+  close(id: string): Promise<void>;
 }
 
 // -- society ---------------------------------------------------------------------------------------
@@ -376,11 +393,14 @@ export interface Messenger {
 export interface ArtifactBook {
   get(artifactId: string): Promise<Artifact>;
   owned(ownerId: string): Promise<Artifact[]>;
+  /** Open listings, newest first, for anyone to see. */
+  listings(page?: { limit?: number; cursor?: string }): Promise<Page<OpenListing>>;
   create(req: Idempotent & { ownerId: string; kind: Exclude<ArtifactKind, 'debt'>; content?: string }): Promise<Artifact>;
   list(req: Idempotent & { ownerId: string; artifactId: string; price: Micros; buyer?: string }): Promise<Artifact>;
   unlist(req: Idempotent & { ownerId: string; artifactId: string }): Promise<Artifact>;
   /** Credits to the owner, ownership to the buyer, listing closed: one transaction; of concurrent buyers one wins. */
-  purchase(req: Idempotent & { buyerId: string; artifactId: string }): Promise<Artifact>;
+  /** At `price`, the price the buyer agreed to: a different current price is refused (409). */
+  purchase(req: Idempotent & { buyerId: string; artifactId: string; price: Micros }): Promise<Artifact>;
   /** A transfer to the borrower and a debt owned by the lender: one transaction. */
   lend(req: Idempotent & { lender: string; borrower: string; amount: Micros }): Promise<Artifact>;
   /** The debtor pays the debt's current owner. */

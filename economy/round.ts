@@ -163,7 +163,7 @@ async function expireBids(deps: RoundDeps, round: number, pending?: Bid[]): Prom
  */
 async function decideFates(deps: RoundDeps, round: number): Promise<number> {
   const now = deps.clock.now();
-  const [agents, leases] = await Promise.all([deps.agents.listAgents(10_000), deps.bids.activeLeases(now)]);
+  const [agents, leases] = await Promise.all([deps.agents.listAgents(), deps.bids.activeLeases(now)]);
   // A lease yet to start counts too: its agent is about to run.
   const leased = new Set(leases.map((l) => l.agentId));
   const deaths = await inBatches(

@@ -15,9 +15,11 @@ import { makeDocumentClient } from '../adapters/dynamodb/client.js';
 import { DynamoLedgerStore } from '../adapters/dynamodb/ledger.js';
 import { DynamoLlmLedger } from '../adapters/dynamodb/llm-ledger.js';
 import { DynamoMessenger } from '../adapters/dynamodb/messages.js';
+import { DynamoPayments } from '../adapters/dynamodb/payments.js';
 import { DynamoPromptBook } from '../adapters/dynamodb/prompts.js';
 import { DynamoRunCredentials } from '../adapters/dynamodb/run-credentials.js';
 import { DynamoRoundLog } from '../adapters/dynamodb/rounds.js';
+import { DynamoSessionStore } from '../adapters/dynamodb/sessions.js';
 import { DynamoUsageStore } from '../adapters/dynamodb/usage.js';
 import { tablesFromEnv, type Tables } from '../adapters/dynamodb/tables.js';
 import { EcsRunner } from '../adapters/ecs/ecs-runner.js';
@@ -30,10 +32,11 @@ import { SQSClient } from '@aws-sdk/client-sqs';
 import { loadConfig, type Config } from '../economy/config.js';
 import type { LauncherDeps } from '../economy/launcher.js';
 import type { LlmProvider } from '../economy/llm.js';
-import { systemClock, type AgentDirectory, type ArtifactBook, type BidBook, type Clock, type LedgerStore, type LlmLedger, type Messenger, type PromptBook, type MeterQueue, type RoundLog, type RunCredentials, type Runner, type UsageStore, type WorkspaceAccess, type WorkspaceStore } from '../economy/ports.js';
+import { systemClock, type AgentDirectory, type ArtifactBook, type BidBook, type Clock, type LedgerStore, type LlmLedger, type Messenger, type Payments, type PromptBook, type MeterQueue, type RoundLog, type RunCredentials, type Runner, type SessionStore, type UsageStore, type WorkspaceAccess, type WorkspaceStore } from '../economy/ports.js';
 
 export interface Deps {
   ledger: LedgerStore;
+  payments: Payments;
   agents: AgentDirectory;
   bids: BidBook;
   rounds: RoundLog;
@@ -46,6 +49,8 @@ export interface Deps {
   workspaces: WorkspaceStore;
   /** Run credentials (the launcher issues, extends and revokes them). */
   credentials: RunCredentials;
+  /** The human page's sessions. */
+  sessions: SessionStore;
   /** The metering queue (runs' usage goes there). */
   meter: MeterQueue;
   /** Short-lived access to a workspace, for a run's supervisor in AWS. */
@@ -81,18 +86,21 @@ export function dynamoDeps(options: {
     burnShards: options.config.burnShards,
     idempotencyTtlSeconds: options.config.idempotencyTtlSeconds,
   });
+  const bids = new DynamoBidBook(options.client, options.tables, ledger);
   return {
     ledger,
+    payments: new DynamoPayments(options.tables, ledger),
     agents: new DynamoAgentDirectory(options.client, options.tables, ledger),
-    bids: new DynamoBidBook(options.client, options.tables, ledger),
+    bids,
     rounds: new DynamoRoundLog(options.client, options.tables),
     usage: new DynamoUsageStore(options.client, options.tables),
     llmLedger: new DynamoLlmLedger(options.client, options.tables, options.config.idempotencyTtlSeconds),
-    prompts: new DynamoPromptBook(options.client, options.tables, ledger, options.config.promptTtlSeconds),
+    prompts: new DynamoPromptBook(options.client, options.tables, ledger, bids, options.config.promptTtlSeconds),
     messages: new DynamoMessenger(options.tables, ledger),
     artifacts: new DynamoArtifacts(options.client, options.tables, ledger),
     workspaces: options.workspaces ?? unconfiguredWorkspaces,
     credentials: new DynamoRunCredentials(options.client, options.tables),
+    sessions: new DynamoSessionStore(options.client, options.tables),
     meter: options.meter ?? { send: () => Promise.reject(new Error('the metering queue is not configured here (METERING_QUEUE_URL)')) },
     workspaceAccess: options.workspaceAccess ?? {
       downloads: () => Promise.reject(new Error('workspace access is not configured here (WORKSPACE_BUCKET)')),

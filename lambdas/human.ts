@@ -26,8 +26,8 @@ import {
   readCookies,
   SESSION_COOKIE,
   SESSION_SECONDS,
+  sessionIdOf,
   validCsrf,
-  validSession,
 } from './human/session.js';
 import { rewardPrompt } from './rewards.js';
 
@@ -58,7 +58,8 @@ export function makeHandler(deps: Deps) {
     const now = deps.clock.now();
     const jar = readCookies(event.cookies);
     const session = jar.get(SESSION_COOKIE);
-    const signedIn = validSession(session, token, now);
+    const sessionId = sessionIdOf(session, token, now);
+    const signedIn = sessionId !== undefined && (await deps.sessions.isOpen(sessionId, now));
     const secure = (event.headers['x-forwarded-proto'] ?? (event.requestContext.domainName.includes('amazonaws.com') ? 'https' : 'http')) === 'https';
     const form = () => new URLSearchParams(event.body ? (event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString() : event.body) : '');
 
@@ -85,14 +86,18 @@ export function makeHandler(deps: Deps) {
             const fresh = newLoginNonce();
             return page(401, loginPage(csrfToken(fresh, token), 'That is not the operator token.'), [cookie(LOGIN_COOKIE, fresh, { secure, maxAgeSeconds: 3600 })]);
           }
+          const opened = newSession(token, now);
+          await deps.sessions.open(opened.id, opened.expiresAt);
           return redirect('/human', [
-            cookie(SESSION_COOKIE, newSession(token, now), { secure, maxAgeSeconds: SESSION_SECONDS }),
+            cookie(SESSION_COOKIE, opened.value, { secure, maxAgeSeconds: SESSION_SECONDS }),
             cookie(LOGIN_COOKIE, '', { secure, maxAgeSeconds: 0 }),
           ]);
         }
         case 'POST /human/logout': {
           if (!signedIn) throw new UnauthorizedError('not signed in');
           if (!validCsrf(form().get('csrf') ?? undefined, session, token)) throw new ForbiddenError('missing or wrong CSRF token');
+          // Ended on the server: the cookie is worthless from now on, wherever a copy of it is.
+          await deps.sessions.close(sessionId);
           return redirect('/human', [cookie(SESSION_COOKIE, '', { secure, maxAgeSeconds: 0 })]);
         }
         case 'POST /human/prompts/{id}/reward': {

@@ -5,8 +5,6 @@
  */
 import { z } from 'zod';
 import { MAX_PROMPT_LENGTH } from '../economy/attention.js';
-import { ForbiddenError } from '../economy/errors.js';
-import { leaseEnd } from '../economy/market.js';
 import { defaultDeps, lazy, type Deps } from './deps.js';
 import { agentOf } from './http/principal.js';
 import { route } from './http/route.js';
@@ -15,13 +13,9 @@ import { positiveMicros } from './http/schemas.js';
 const body = z.strictObject({ content: z.string().min(1).max(MAX_PROMPT_LENGTH), bid: positiveMicros });
 
 export function makeHandler(deps: Deps) {
-  return route(deps, { auth: 'agent', body, status: 201 }, async ({ principal, body, idempotencyKey }) => {
-    const agentId = agentOf(principal);
-    const now = deps.clock.now();
-    const lease = (await deps.bids.agentLeases(agentId, now)).find((l) => l.startsAt <= now && now < leaseEnd(l));
-    if (!lease || lease.bundle.attention === 0) throw new ForbiddenError('a prompt needs attention in the active lease');
-    return deps.prompts.postPrompt({ agentId, leaseId: lease.leaseId, attention: lease.bundle.attention, content: body.content, bid: body.bid, idempotencyKey });
-  });
+  return route(deps, { auth: 'agent', body, status: 201 }, ({ principal, body, idempotencyKey }) =>
+    deps.prompts.postPrompt({ agentId: agentOf(principal), content: body.content, bid: body.bid, idempotencyKey }),
+  );
 }
 
 export const handler = lazy(() => makeHandler(defaultDeps()));

@@ -1,4 +1,4 @@
-/** POST /transfers {to, amount, memo?}: pays another agent; the recipient need not consent. */
+/** POST /transfers {to, amount, memo?}: pays another living agent; the recipient need not consent. */
 import { z } from 'zod';
 import { defaultDeps, lazy, type Deps } from './deps.js';
 import { agentOf } from './http/principal.js';
@@ -9,14 +9,7 @@ const body = z.strictObject({ to: agentIdSchema, amount: positiveMicros, memo: m
 
 export function makeHandler(deps: Deps) {
   return route(deps, { auth: 'agent', body, status: 201 }, ({ principal, body, idempotencyKey }) =>
-    deps.ledger.transfer({
-      from: agentOf(principal),
-      to: body.to,
-      amount: body.amount,
-      reason: 'transfer',
-      ...(body.memo ? { memo: body.memo } : {}),
-      idempotencyKey,
-    }),
+    deps.payments.transfer({ from: agentOf(principal), to: body.to, amount: body.amount, ...(body.memo ? { memo: body.memo } : {}), idempotencyKey }),
   );
 }
 

@@ -1,8 +1,11 @@
 /** Rewarding a prompt, shared by the JSON admin route and the human page's form. */
 import { rewardFor, type Scores } from '../economy/attention.js';
+import { assertId } from '../economy/ids.js';
 import type { Deps } from './deps.js';
 
 export function rewardPrompt(deps: Deps, req: { promptId: string; scores: Scores; reply?: string; idempotencyKey: string }) {
+  // An id of the shape ids have: anything else is no prompt (and no key DynamoDB would take).
+  assertId(req.promptId, 'promptId');
   const reward = rewardFor(req.scores, deps.config.rewardPerPoint);
   return deps.prompts.rewardPrompt({ ...req, reward });
 }

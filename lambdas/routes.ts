@@ -6,7 +6,9 @@ import type { Deps } from './deps.js';
 import type { ApiHandler } from './http/route.js';
 import * as deleteArtifactListing from './delete-artifact-listing.js';
 import * as getArtifact from './get-artifact.js';
+import * as getAgents from './get-agents.js';
 import * as getArtifacts from './get-artifacts.js';
+import * as getListings from './get-listings.js';
 import * as postArtifactListing from './post-artifact-listing.js';
 import * as postArtifactPurchase from './post-artifact-purchase.js';
 import * as postArtifactRepay from './post-artifact-repay.js';
@@ -59,11 +61,13 @@ export const API_ROUTES: readonly ApiRoute[] = [
   { method: 'POST', path: '/prompts', entry: 'post-prompts', makeHandler: postPrompts.makeHandler },
   { method: 'GET', path: '/inbox', entry: 'get-inbox', makeHandler: getInbox.makeHandler },
   { method: 'POST', path: '/agents', entry: 'post-agents', makeHandler: postAgents.makeHandler },
+  { method: 'GET', path: '/agents', entry: 'get-agents', makeHandler: getAgents.makeHandler },
   { method: 'POST', path: '/messages', entry: 'post-messages', makeHandler: postMessages.makeHandler },
   { method: 'PUT', path: '/agents/{id}/config', entry: 'put-agent-config', makeHandler: putAgentConfig.makeHandler },
   { method: 'POST', path: '/artifacts', entry: 'post-artifacts', makeHandler: postArtifacts.makeHandler },
   { method: 'GET', path: '/artifacts', entry: 'get-artifacts', makeHandler: getArtifacts.makeHandler },
   { method: 'GET', path: '/artifacts/{id}', entry: 'get-artifact', makeHandler: getArtifact.makeHandler },
+  { method: 'GET', path: '/listings', entry: 'get-listings', makeHandler: getListings.makeHandler },
   { method: 'POST', path: '/artifacts/{id}/listing', entry: 'post-artifact-listing', makeHandler: postArtifactListing.makeHandler },
   { method: 'DELETE', path: '/artifacts/{id}/listing', entry: 'delete-artifact-listing', makeHandler: deleteArtifactListing.makeHandler },
   { method: 'POST', path: '/artifacts/{id}/purchase', entry: 'post-artifact-purchase', makeHandler: postArtifactPurchase.makeHandler },

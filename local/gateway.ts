@@ -85,7 +85,8 @@ function listen(server: Server, ...where: [number, string] | [string]): Promise<
 }
 
 async function handle(routes: readonly CompiledRoute[], req: IncomingMessage, res: ServerResponse): Promise<void> {
-  const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+  // The request target as a path on this host (a target such as '//x' is a path, not another host).
+  const url = new URL(`http://127.0.0.1${(req.url ?? '/').startsWith('/') ? '' : '/'}${req.url ?? ''}`);
   const method = (req.method ?? 'GET').toUpperCase();
   let pathParameters: Record<string, string> | undefined;
   const route = routes.find((r) => {

@@ -97,7 +97,7 @@ export function watchLife(stack: LocalStack, options: { dataDir: string; human?:
       await rewarding;
       const now = Date.now();
       const { deps } = stack;
-      const agents = await deps.agents.listAgents(10_000);
+      const agents = await deps.agents.listAgents();
       let leaseCount = 0;
       let boundaries = 0;
       let renewals = 0;

@@ -7,17 +7,18 @@
  * An agent's own credential lives as long as the agent; a run credential as long as one run (see
  * run-credentials.ts). A dead agent's credentials are deleted, so a credential lookup is one read.
  */
-import { GetCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { ConflictError, ForbiddenError, NotFoundError } from '../../economy/errors.js';
 import { planDeath, planOpenAccount, planSpawn } from '../../economy/ledger.js';
 import { newBid, planFirstBid, type Agent, type Bid } from '../../economy/market.js';
 import type { Micros } from '../../economy/money.js';
 import type { PlanContext } from '../../economy/ledger.js';
-import type { AgentDirectory, Birth, FirstBid, Idempotent, Judged } from '../../economy/ports.js';
+import type { AgentDirectory, Birth, FirstBid, Idempotent, Judged, Page } from '../../economy/ports.js';
 import { bidPut } from './bids.js';
 import type { Built, DynamoLedgerStore } from './ledger.js';
 import { queryIndex, recordOf } from './records.js';
-import { sortable, TTL_ATTRIBUTE, type Tables } from './tables.js';
+import { assertLimit, decodeIndexCursor, encodeCursor } from './cursor.js';
+import { RECORDS_INDEX, sortable, TTL_ATTRIBUTE, type Tables } from './tables.js';
 import type { Write } from './transact.js';
 
 /** Every agent is listed in the index under one key, by creation time (agents are created at human scale). */
@@ -181,8 +182,22 @@ export class DynamoAgentDirectory implements AgentDirectory {
     return Item.agentId as string;
   }
 
-  async listAgents(limit: number): Promise<Agent[]> {
+  async listAgents(limit?: number): Promise<Agent[]> {
     return (await queryIndex(this.client, this.tables, AGENTS_INDEX_KEY, limit)).map(toAgent);
+  }
+
+  async directory(page: { limit?: number; cursor?: string } = {}): Promise<Page<Agent>> {
+    const { Items = [], LastEvaluatedKey } = await this.client.send(
+      new QueryCommand({
+        TableName: this.tables.records,
+        IndexName: RECORDS_INDEX,
+        KeyConditionExpression: 'gsi1pk = :pk',
+        ExpressionAttributeValues: { ':pk': AGENTS_INDEX_KEY },
+        Limit: assertLimit(page.limit),
+        ...(page.cursor ? { ExclusiveStartKey: decodeIndexCursor(page.cursor, AGENTS_INDEX_KEY) } : {}),
+      }),
+    );
+    return { items: Items.map(toAgent), ...encodeCursor(LastEvaluatedKey) };
   }
 
   async getAgent(agentId: string): Promise<Profile> {

@@ -1,23 +1,28 @@
 /**
  * Artifacts in the records table (`artifact#<id>` / `artifact`), indexed by owner
- * (`artifacts#<owner>` in the sparse index). Every change is conditional on the version read, so
+ * (`artifacts#<owner>` in the sparse index); an open listing also has a marker in the `listings`
+ * partition, sorted by when it was listed, so that listings can be read without a scan (written
+ * and removed in the transactions that list, unlist and sell). Every change is conditional on the version read, so
  * of two concurrent buyers exactly one wins; a purchase moves the credits, the ownership and
  * closes the listing in one transaction, and so does a loan (the transfer and the debt) and a
  * repayment (to the debt's owner at that moment).
  */
-import { GetCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { assertContent, configRightId, MAX_CONFIG_BYTES, type Artifact, type ArtifactKind } from '../../economy/artifacts.js';
+import { GetCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { assertConfig, assertContent, configRightId, type Artifact, type ArtifactKind, type OpenListing } from '../../economy/artifacts.js';
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../../economy/errors.js';
 import { planTransfer } from '../../economy/ledger.js';
 import { assertMicros, type Micros } from '../../economy/money.js';
-import type { ArtifactBook, Idempotent } from '../../economy/ports.js';
-import { agentKey } from './agents.js';
+import type { ArtifactBook, Idempotent, Page } from '../../economy/ports.js';
+import { agentKey, aliveCheck } from './agents.js';
+import { assertLimit, decodeCursor, encodeCursor } from './cursor.js';
 import type { DynamoLedgerStore } from './ledger.js';
 import { queryIndex, recordOf } from './records.js';
 import { sortable, type Tables } from './tables.js';
 import type { Write } from './transact.js';
 
 const artifactKey = (id: string) => ({ pk: `artifact#${id}`, sk: 'artifact' });
+const LISTINGS = 'listings';
+const listingKey = (artifactId: string, listedAt: number) => ({ pk: LISTINGS, sk: `${sortable(listedAt)}#${artifactId}` });
 const ownerIndex = (a: Artifact) => ({ gsi1pk: `artifacts#${a.ownerId}`, gsi1sk: `${sortable(a.createdAt)}#${a.artifactId}` });
 
 export class DynamoArtifacts implements ArtifactBook {
@@ -72,18 +77,21 @@ export class DynamoArtifacts implements ArtifactBook {
   }
 
   /** Buys a listed artifact: price to the owner, ownership to the buyer, listing closed, at once. */
-  purchase(req: Idempotent & { buyerId: string; artifactId: string }): Promise<Artifact> {
+  purchase(req: Idempotent & { buyerId: string; artifactId: string; price: Micros }): Promise<Artifact> {
     return this.ledger.commit('purchaseArtifact', req, async (ctx) => {
       const artifact = await this.get(req.artifactId);
       const listing = artifact.listing;
       if (!listing) throw new ConflictError(`artifact ${artifact.artifactId} is not for sale`);
+      // The price read is the price paid: the write below holds only if the artifact is unchanged since.
+      if (listing.price !== req.price) throw new ConflictError(`artifact ${artifact.artifactId} costs ${listing.price} µcr now, not ${req.price}`, { price: listing.price });
       if (listing.buyer && listing.buyer !== req.buyerId) throw new ForbiddenError(`artifact ${artifact.artifactId} is offered to another buyer`);
       if (artifact.ownerId === req.buyerId) throw new ConflictError('you own it already');
       const { listing: _sold, ...rest } = artifact;
       const bought: Artifact = { ...rest, ownerId: req.buyerId, version: artifact.version + 1 };
       return {
         plan: planTransfer({ from: req.buyerId, to: artifact.ownerId, amount: listing.price, reason: 'purchase', ref: artifact.artifactId }, ctx),
-        writes: [this.replace(artifact, bought)],
+        // Only a living seller is paid.
+        writes: [this.replace(artifact, bought), ...this.listingWrites(artifact, bought), aliveCheck(this.tables, artifact.ownerId)],
         result: bought,
       };
     });
@@ -104,7 +112,7 @@ export class DynamoArtifacts implements ArtifactBook {
       };
       return {
         plan: planTransfer({ from: req.lender, to: req.borrower, amount: req.amount, reason: 'loan', ref: debt.artifactId }, ctx),
-        writes: [this.putNew(debt)],
+        writes: [this.putNew(debt), aliveCheck(this.tables, req.borrower)],
         result: debt,
       };
     });
@@ -120,7 +128,8 @@ export class DynamoArtifacts implements ArtifactBook {
       const repaid: Artifact = { ...debt, outstanding: (debt.outstanding ?? 0) - req.amount, version: debt.version + 1 };
       return {
         plan: planTransfer({ from: req.debtor, to: debt.ownerId, amount: req.amount, reason: 'repayment', ref: debt.artifactId }, ctx),
-        writes: [this.replace(debt, repaid)],
+        // A debt owned by a dead agent can no longer be repaid: nothing pays the dead.
+        writes: [this.replace(debt, repaid), ...this.listingWrites(debt, repaid), aliveCheck(this.tables, debt.ownerId)],
         result: repaid,
       };
     });
@@ -128,7 +137,7 @@ export class DynamoArtifacts implements ArtifactBook {
 
   /** Sets an agent's strategy configuration: by the owner of its config right, or by itself while it has none. */
   async setConfig(req: Idempotent & { callerId: string; agentId: string; config: Record<string, unknown> }): Promise<void> {
-    if (Buffer.byteLength(JSON.stringify(req.config), 'utf8') > MAX_CONFIG_BYTES) throw new ValidationError(`config is at most ${MAX_CONFIG_BYTES} bytes`, { field: 'config' });
+    assertConfig(req.config);
     const right = await this.get(configRightId(req.agentId)).catch((err: unknown) => {
       if (err instanceof NotFoundError) return undefined;
       throw err;
@@ -170,14 +179,51 @@ export class DynamoArtifacts implements ArtifactBook {
     }));
   }
 
+  /** Open listings, newest first. */
+  async listings(page: { limit?: number; cursor?: string } = {}): Promise<Page<OpenListing>> {
+    const { Items = [], LastEvaluatedKey } = await this.client.send(
+      new QueryCommand({
+        TableName: this.tables.records,
+        KeyConditionExpression: 'pk = :pk',
+        ExpressionAttributeValues: { ':pk': LISTINGS },
+        ScanIndexForward: false,
+        Limit: assertLimit(page.limit),
+        ...(page.cursor ? { ExclusiveStartKey: decodeCursor(page.cursor, LISTINGS) } : {}),
+      }),
+    );
+    return { items: Items.map((i) => recordOf(i) as unknown as OpenListing), ...encodeCursor(LastEvaluatedKey) };
+  }
+
   /** A change by the owner, conditional on the version read. */
   private change(operation: string, req: Idempotent & { ownerId: string; artifactId: string }, apply: (artifact: Artifact, now: number) => Artifact): Promise<Artifact> {
     return this.ledger.commit(operation, req, async (ctx) => {
       const artifact = await this.get(req.artifactId);
       if (artifact.ownerId !== req.ownerId) throw new ForbiddenError(`artifact ${artifact.artifactId} is not yours`);
       const next = { ...apply(artifact, ctx.now), version: artifact.version + 1 };
-      return { writes: [this.replace(artifact, next)], result: next };
+      return { writes: [this.replace(artifact, next), ...this.listingWrites(artifact, next)], result: next };
     });
+  }
+
+  /** The listing markers that follow a change from `before` to `after`: the old one out, the new one in. */
+  private listingWrites(before: Artifact, after: Artifact): Write[] {
+    const was = before.listing ? listingKey(before.artifactId, before.listing.listedAt) : undefined;
+    const now = after.listing ? listingKey(after.artifactId, after.listing.listedAt) : undefined;
+    const writes: Write[] = [];
+    if (was && (!now || was.sk !== now.sk)) writes.push({ item: { Delete: { TableName: this.tables.records, Key: was } }, explain: () => new ConflictError('listing') });
+    if (now && after.listing) {
+      const listing: OpenListing = {
+        artifactId: after.artifactId,
+        kind: after.kind,
+        sellerId: after.ownerId,
+        price: after.listing.price,
+        listedAt: after.listing.listedAt,
+        ...(after.listing.buyer ? { buyer: after.listing.buyer } : {}),
+        ...(after.subjectAgentId ? { subjectAgentId: after.subjectAgentId } : {}),
+        ...(after.debtor ? { debtor: after.debtor, outstanding: after.outstanding } : {}),
+      };
+      writes.push({ item: { Put: { TableName: this.tables.records, Item: { ...now, t: 'listing', ...listing } } }, explain: () => new ConflictError('listing') });
+    }
+    return writes;
   }
 
   private putNew(artifact: Artifact): Write {

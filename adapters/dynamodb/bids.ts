@@ -222,7 +222,7 @@ export class DynamoBidBook implements BidBook {
         ...(page.state ? { FilterExpression: '#state = :state', ExpressionAttributeNames: { '#state': 'state' } } : {}),
         ScanIndexForward: false,
         Limit: assertLimit(page.limit),
-        ...(page.cursor ? { ExclusiveStartKey: decodeCursor(page.cursor, pk) } : {}),
+        ...(page.cursor ? { ExclusiveStartKey: decodeCursor(page.cursor, pk, 'bid#') } : {}),
       }),
     );
     return { items: Items.map((i) => toBid(i)), ...encodeCursor(LastEvaluatedKey) };
@@ -249,8 +249,9 @@ export class DynamoBidBook implements BidBook {
         queryAll(this.client, {
           TableName: this.tables.records,
           IndexName: RECORDS_INDEX,
+          // Past every `<now>#<id>`: a lease that ends exactly now is over, as everywhere else.
           KeyConditionExpression: 'gsi1pk = :pk AND gsi1sk > :now',
-          ExpressionAttributeValues: { ':pk': `lease#${shard}`, ':now': sortable(now) },
+          ExpressionAttributeValues: { ':pk': `lease#${shard}`, ':now': `${sortable(now)}#~` },
         }),
       ),
     );

@@ -18,6 +18,7 @@ import { GetCommand, QueryCommand, ScanCommand, type DynamoDBDocumentClient } fr
 import { monotonicFactory } from 'ulid';
 import {
   ConflictError,
+  DomainError,
   InsufficientFundsError,
   LedgerIntegrityError,
   NotFoundError,
@@ -192,7 +193,9 @@ export class DynamoLedgerStore implements LedgerStore {
       await transactWrite(this.client, [...(plan ? this.planWrites(plan, now) : []), ...writes, record], this.retry);
       return result;
     } catch (err) {
-      if (!(err instanceof ConflictError || err instanceof NotFoundError || err instanceof InsufficientFundsError)) throw err;
+      // Whatever refused it now (the thing sold since, the lease over, the debt repaid...), a
+      // request that already succeeded under this key gets its first result.
+      if (!(err instanceof DomainError)) throw err;
       const prior = await priorResult(this.client, this.tables.ledger, key, hash, now);
       if (prior) return prior.result as R;
       throw err;

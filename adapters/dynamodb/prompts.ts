@@ -3,23 +3,34 @@
  *   prompt#<id> / prompt          a prompt; while pending it is in the index under `prompts`,
  *                                 sorted by bid (highest first), then age
  *   agent#<id> / inbox#<itemId>   an inbox item: a human's reply, or (later) another agent's message
+ *   prompt-expiry#<shard> / <expiresAt>#<id>   while pending: when it expires, so that expiry
+ *                                 reads exactly the prompts due, however many others wait
  * Posting holds the bid and takes one of the lease's attention slots (a counter on the lease,
  * raised only while below the bundle's attention) in one transaction; rewarding mints, captures
- * the bid, writes the reply and closes the prompt in one transaction.
+ * the bid, writes the reply and closes the prompt in one transaction; expiring releases the bid
+ * and closes it in one too.
  */
 import { GetCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { createHash } from 'node:crypto';
 import { MAX_PROMPT_LENGTH, MAX_REPLY_LENGTH, type Prompt, type Scores } from '../../economy/attention.js';
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../../economy/errors.js';
 import { combinePlans, planCapture, planHold, planMint, planRelease, type LedgerPlan } from '../../economy/ledger.js';
 import { assertMicros, type Micros } from '../../economy/money.js';
-import type { Idempotent, InboxItem, Page, PromptBook } from '../../economy/ports.js';
+import { activeLease } from '../../economy/market.js';
+import type { BidBook, Idempotent, InboxItem, Page, PromptBook } from '../../economy/ports.js';
 import { assertLimit, decodeCursor, encodeCursor } from './cursor.js';
 import type { DynamoLedgerStore } from './ledger.js';
-import { queryIndex, recordOf } from './records.js';
+import { queryAll, queryIndex, recordOf } from './records.js';
 import { sortable, type Tables } from './tables.js';
 import type { Write } from './transact.js';
 
 const promptKey = (promptId: string) => ({ pk: `prompt#${promptId}`, sk: 'prompt' });
+/** Expiry markers are spread over shards, so that no partition takes every prompt. */
+const EXPIRY_SHARDS = 4;
+const expiryKey = (prompt: Pick<Prompt, 'promptId' | 'expiresAt'>) => ({
+  pk: `prompt-expiry#${createHash('sha1').update(prompt.promptId).digest().readUInt8(0) % EXPIRY_SHARDS}`,
+  sk: `${sortable(prompt.expiresAt)}#${prompt.promptId}`,
+});
 const PENDING = 'prompts';
 /** Highest bid first: the index sorts ascending, so it sorts by what the bid is short of the maximum. */
 const bySizeOfBid = (prompt: Prompt) => `${sortable(Number.MAX_SAFE_INTEGER - prompt.bid)}#${sortable(prompt.createdAt)}#${prompt.promptId}`;
@@ -29,21 +40,25 @@ export class DynamoPromptBook implements PromptBook {
     private readonly client: DynamoDBDocumentClient,
     private readonly tables: Tables,
     private readonly ledger: DynamoLedgerStore,
+    private readonly leases: Pick<BidBook, 'agentLeases'>,
     private readonly ttlSeconds: number,
   ) {}
 
-  postPrompt(req: Idempotent & { agentId: string; leaseId: string; attention: number; content: string; bid: Micros }): Promise<Prompt> {
-    const { attention: _slots, ...identity } = req;
-    return this.ledger.commit('postPrompt', identity, (ctx) => {
+  postPrompt(req: Idempotent & { agentId: string; content: string; bid: Micros }): Promise<Prompt> {
+    // The lease is looked up inside the commit, so that a replay finds its first result even after the lease is over.
+    return this.ledger.commit('postPrompt', req, async (ctx) => {
       assertMicros(req.bid, 'bid', 'positive');
       if (req.content.length === 0 || req.content.length > MAX_PROMPT_LENGTH) {
         throw new ValidationError(`content must be 1–${MAX_PROMPT_LENGTH} characters`, { field: 'content' });
       }
+      const lease = activeLease(await this.leases.agentLeases(req.agentId, ctx.now), ctx.now);
+      if (!lease || lease.bundle.attention === 0) throw new ForbiddenError('a prompt needs attention in the active lease');
+      const slots = lease.bundle.attention;
       const promptId = ctx.newId();
       const prompt: Prompt = {
         promptId,
         agentId: req.agentId,
-        leaseId: req.leaseId,
+        leaseId: lease.leaseId,
         content: req.content,
         bid: req.bid,
         holdId: promptId,
@@ -55,13 +70,13 @@ export class DynamoPromptBook implements PromptBook {
         item: {
           Update: {
             TableName: this.tables.records,
-            Key: { pk: `agent#${req.agentId}`, sk: `lease#${req.leaseId}` },
+            Key: { pk: `agent#${req.agentId}`, sk: `lease#${lease.leaseId}` },
             UpdateExpression: 'ADD promptsUsed :one',
             ConditionExpression: 'attribute_exists(pk) AND endsAt > :now AND attribute_not_exists(closedAt) AND (attribute_not_exists(promptsUsed) OR promptsUsed < :slots)',
-            ExpressionAttributeValues: { ':one': 1, ':now': ctx.now, ':slots': req.attention },
+            ExpressionAttributeValues: { ':one': 1, ':now': ctx.now, ':slots': slots },
           },
         },
-        explain: () => new ForbiddenError(`the lease's ${req.attention} attention slot(s) are used up`),
+        explain: () => new ForbiddenError(`the lease's ${slots} attention slot(s) are used up`),
       };
       const put: Write = {
         item: {
@@ -73,9 +88,13 @@ export class DynamoPromptBook implements PromptBook {
         },
         explain: () => new ConflictError(`prompt ${promptId} exists`),
       };
+      const expiry: Write = {
+        item: { Put: { TableName: this.tables.records, Item: { ...expiryKey(prompt), t: 'prompt-expiry', promptId }, ConditionExpression: 'attribute_not_exists(pk)' } },
+        explain: () => new ConflictError(`prompt ${promptId} exists`),
+      };
       return {
         plan: planHold({ accountId: req.agentId, amount: req.bid, holdId: promptId, reason: 'attention', ref: promptId }, ctx),
-        writes: [slot, put],
+        writes: [slot, put, expiry],
         result: prompt,
       };
     });
@@ -89,6 +108,20 @@ export class DynamoPromptBook implements PromptBook {
 
   async pendingPrompts(limit: number): Promise<Prompt[]> {
     return (await queryIndex(this.client, this.tables, PENDING, limit)) as unknown as Prompt[];
+  }
+
+  /** The prompts due to expire by `now`, from the expiry markers. */
+  private async due(now: number): Promise<string[]> {
+    const shards = await Promise.all(
+      Array.from({ length: EXPIRY_SHARDS }, (_, shard) =>
+        queryAll(this.client, {
+          TableName: this.tables.records,
+          KeyConditionExpression: 'pk = :pk AND sk <= :now',
+          ExpressionAttributeValues: { ':pk': `prompt-expiry#${shard}`, ':now': `${sortable(now)}#~` },
+        }),
+      ),
+    );
+    return shards.flat().map((item) => item.promptId as string);
   }
 
   rewardPrompt(req: Idempotent & { promptId: string; scores: Scores; reward: Micros; reply?: string }): Promise<Prompt> {
@@ -123,6 +156,7 @@ export class DynamoPromptBook implements PromptBook {
         plan,
         writes: [
           this.closeWrite(rewarded),
+          this.forgetExpiry(prompt),
           {
             item: {
               Put: {
@@ -141,14 +175,16 @@ export class DynamoPromptBook implements PromptBook {
 
   async expirePrompts(now: number): Promise<number> {
     let expired = 0;
-    for (const prompt of (await this.pendingPrompts(1000)).filter((p) => p.expiresAt <= now)) {
+    for (const promptId of await this.due(now)) {
+      const prompt = await this.getPrompt(promptId);
+      if (prompt.state !== 'pending') continue;
       const request = { idempotencyKey: `expire-prompt-${prompt.promptId}`, promptId: prompt.promptId };
       try {
         await this.ledger.commit('expirePrompt', request, async (ctx) => {
           const hold = await this.ledger.getHold(prompt.holdId);
           return {
             plan: planRelease(hold, { reason: 'prompt expired', ref: prompt.promptId, as: 'expired' }, ctx),
-            writes: [this.closeWrite({ ...prompt, state: 'expired', closedAt: ctx.now })],
+            writes: [this.closeWrite({ ...prompt, state: 'expired', closedAt: ctx.now }), this.forgetExpiry(prompt)],
             result: prompt.promptId,
           };
         });
@@ -169,13 +205,18 @@ export class DynamoPromptBook implements PromptBook {
         ExpressionAttributeValues: { ':pk': pk, ':inbox': 'inbox#' },
         ScanIndexForward: false,
         Limit: assertLimit(page.limit),
-        ...(page.cursor ? { ExclusiveStartKey: decodeCursor(page.cursor, pk) } : {}),
+        ...(page.cursor ? { ExclusiveStartKey: decodeCursor(page.cursor, pk, 'inbox#') } : {}),
       }),
     );
     return {
       items: Items.map((i) => recordOf(i) as unknown as InboxItem),
       ...encodeCursor(LastEvaluatedKey),
     };
+  }
+
+  /** A closed prompt no longer waits to expire. */
+  private forgetExpiry(prompt: Prompt): Write {
+    return { item: { Delete: { TableName: this.tables.records, Key: expiryKey(prompt) } }, explain: () => new ConflictError('expiry') };
   }
 
   /** Closes a pending prompt (out of the index); refused unless still pending. */

@@ -20,6 +20,21 @@ export async function queryAll(client: DynamoDBDocumentClient, input: QueryComma
   return items;
 }
 
+/**
+ * Items a query matches, page after page (DynamoDB returns at most 1 MB a page, whatever the
+ * limit), until `limit` items or the end.
+ */
+export async function queryUpTo(client: DynamoDBDocumentClient, input: QueryCommandInput, limit: number): Promise<Record<string, unknown>[]> {
+  const items: Record<string, unknown>[] = [];
+  let start: Record<string, unknown> | undefined;
+  do {
+    const page = await client.send(new QueryCommand({ ...input, Limit: limit - items.length, ...(start ? { ExclusiveStartKey: start } : {}) }));
+    items.push(...(page.Items ?? []));
+    start = page.LastEvaluatedKey;
+  } while (start && items.length < limit);
+  return items;
+}
+
 /** The records under one key of the sparse index, in its order: the first `limit`, or all. */
 export async function queryIndex(client: DynamoDBDocumentClient, tables: Tables, key: string, limit?: number): Promise<Record<string, unknown>[]> {
   const input: QueryCommandInput = {
@@ -28,7 +43,5 @@ export async function queryIndex(client: DynamoDBDocumentClient, tables: Tables,
     KeyConditionExpression: 'gsi1pk = :pk',
     ExpressionAttributeValues: { ':pk': key },
   };
-  if (limit === undefined) return (await queryAll(client, input)).map(recordOf);
-  const { Items = [] } = await client.send(new QueryCommand({ ...input, Limit: limit }));
-  return Items.map(recordOf);
+  return (limit === undefined ? await queryAll(client, input) : await queryUpTo(client, input, limit)).map(recordOf);
 }

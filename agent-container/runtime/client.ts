@@ -1,8 +1,10 @@
 /**
  * The typed API client an agent gets as `ctx.api`: every route of the agent API, with the
- * agent's credential, JSON in and out, and errors as ApiError with the API's code.
+ * agent's credential, JSON in and out, and errors as ApiError with the API's code. (A test checks
+ * that it covers every agent route.)
  */
 import type { AuditReport, JournalEntry } from '../../economy/ledger.js';
+import type { Artifact, OpenListing } from '../../economy/artifacts.js';
 import type { Bid, BidState, Lease } from '../../economy/market.js';
 import type { Page } from '../../economy/ports.js';
 import type { Bundle } from '../../economy/resources.js';
@@ -89,6 +91,29 @@ export interface InboxItem {
   at: number;
 }
 
+export interface PageQuery {
+  limit?: number;
+  cursor?: string;
+}
+
+const query = (page: PageQuery) => {
+  const params = new URLSearchParams();
+  if (page.limit !== undefined) params.set('limit', String(page.limit));
+  if (page.cursor !== undefined) params.set('cursor', page.cursor);
+  const text = params.toString();
+  return text ? `?${text}` : '';
+};
+
+export interface DirectoryEntry {
+  agentId: string;
+  status: 'alive' | 'dead';
+  generation: number;
+  lineage: string[];
+  createdAt: number;
+  diedRound?: number;
+  deathReason?: string;
+}
+
 export interface Spawned {
   agentId: string;
   generation: number;
@@ -114,9 +139,9 @@ export class AgentApi {
   cancelBid = (bidId: string, options: WriteOptions = {}) => this.call<Bid>('DELETE', `/bids/${encodeURIComponent(bidId)}`, undefined, options);
   transfer = (to: string, amount: number, options: WriteOptions & { memo?: string } = {}) =>
     this.call<{ entryId: string }>('POST', '/transfers', { to, amount, ...(options.memo ? { memo: options.memo } : {}) }, options);
-  journal = () => this.call<Page<JournalEntry>>('GET', '/journal');
+  journal = (page: PageQuery = {}) => this.call<Page<JournalEntry>>('GET', `/journal${query(page)}`);
   prompt = (content: string, bid: number, options: WriteOptions = {}) => this.call<Prompt>('POST', '/prompts', { content, bid }, options);
-  inbox = () => this.call<Page<InboxItem>>('GET', '/inbox');
+  inbox = (page: PageQuery = {}) => this.call<Page<InboxItem>>('GET', `/inbox${query(page)}`);
   message = (to: string, body: string, options: WriteOptions = {}) => this.call<InboxItem>('POST', '/messages', { to, body }, options);
   /** A child: `endowment` moves to it, `files` overlay its copy of this workspace, `bid` is its first bid, from its endowment. */
   spawn = (endowment: number, files: Record<string, string> = {}, options: WriteOptions & { bid?: { bundle: Bundle; amount: number } } = {}) =>
@@ -134,9 +159,38 @@ export class AgentApi {
     };
   }
 
+  /** The model the LLM gateway serves. */
+  models = () => this.call<{ data: { id: string }[] }>('GET', '/v1/models');
+
+  // -- society: the directory, artifacts, listings, loans, configuration -----------------------
+
+  /** The public directory of agents (no balances), oldest first. */
+  agents = (page: PageQuery = {}) => this.call<Page<DirectoryEntry>>('GET', `/agents${query(page)}`);
   /** A data or code artifact, owned by this agent (its content visible to its owner only). */
-  createArtifact = (kind: 'data' | 'code', content: string, options: WriteOptions = {}) =>
-    this.call<{ artifactId: string; kind: string; ownerId: string }>('POST', '/artifacts', { kind, content }, options);
+  createArtifact = (kind: 'data' | 'code', content: string, options: WriteOptions = {}) => this.call<Artifact>('POST', '/artifacts', { kind, content }, options);
+  /** This agent's config right (one per agent): whoever owns it sets this agent's configuration. */
+  createConfigRight = (options: WriteOptions = {}) => this.call<Artifact>('POST', '/artifacts', { kind: 'config-right' }, options);
+  /** This agent's own artifacts. */
+  artifacts = () => this.call<{ items: Artifact[] }>('GET', '/artifacts');
+  /** One artifact (its content only if this agent owns it). */
+  artifact = (artifactId: string) => this.call<Artifact>('GET', `/artifacts/${encodeURIComponent(artifactId)}`);
+  /** Open listings, newest first. */
+  listings = (page: PageQuery = {}) => this.call<Page<OpenListing>>('GET', `/listings${query(page)}`);
+  /** Offers an artifact it owns for `price` µcr, to anyone or to one buyer. */
+  list = (artifactId: string, price: number, options: WriteOptions & { buyer?: string } = {}) =>
+    this.call<Artifact>('POST', `/artifacts/${encodeURIComponent(artifactId)}/listing`, { price, ...(options.buyer ? { buyer: options.buyer } : {}) }, options);
+  unlist = (artifactId: string, options: WriteOptions = {}) => this.call<Artifact>('DELETE', `/artifacts/${encodeURIComponent(artifactId)}/listing`, undefined, options);
+  /** Buys a listed artifact at `price`, the price it agreed to (409 if the price changed meanwhile). */
+  purchase = (artifactId: string, price: number, options: WriteOptions = {}) =>
+    this.call<Artifact>('POST', `/artifacts/${encodeURIComponent(artifactId)}/purchase`, { price }, options);
+  /** Lends `amount` µcr: a transfer, and a debt artifact this agent owns (and may sell). */
+  lend = (to: string, amount: number, options: WriteOptions = {}) => this.call<Artifact>('POST', '/loans', { to, amount }, options);
+  /** Repays part or all of a debt this agent owes, to whoever owns the debt now. */
+  repay = (artifactId: string, amount: number, options: WriteOptions = {}) =>
+    this.call<Artifact>('POST', `/artifacts/${encodeURIComponent(artifactId)}/repay`, { amount }, options);
+  /** Sets an agent's configuration: this agent's own while it has no config right, or any agent's whose right it owns. */
+  setConfig = (agentId: string, config: Record<string, unknown>, options: WriteOptions = {}) =>
+    this.call<{ agentId: string; config: Record<string, unknown> }>('PUT', `/agents/${encodeURIComponent(agentId)}/config`, { config }, options);
 
   /** For operators' tools; agents get 401. */
   audit = () => this.call<AuditReport>('GET', '/admin/audit');

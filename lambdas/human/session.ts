@@ -1,8 +1,9 @@
 /**
- * The human's session and CSRF tokens, stateless: a session cookie is an expiry and a nonce
- * signed with a key derived from the operator token (so changing the token logs everyone out);
- * every form carries a CSRF token bound to the session (or, before login, to a random cookie that
- * the form must echo). Cookies are HttpOnly and SameSite=Strict, and Secure over HTTPS.
+ * The human's session and CSRF tokens. A session cookie is an expiry and an id, signed with a key
+ * derived from the operator token (so changing the token logs everyone out); the id names the
+ * session kept on the server, which signing out deletes. Every form carries a CSRF token bound to
+ * the session (or, before login, to a random cookie that the form must echo). Cookies are
+ * HttpOnly and SameSite=Strict, and Secure over HTTPS.
  */
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 
@@ -19,17 +20,21 @@ function same(a: string, b: string): boolean {
   return x.length === y.length && timingSafeEqual(x, y);
 }
 
-export function newSession(operatorToken: string, now: number): string {
-  const body = `${now + SESSION_SECONDS * 1000}.${randomBytes(16).toString('base64url')}`;
-  return `${body}.${sign(keyOf(operatorToken), body)}`;
+/** A new session: its id (to keep on the server), its expiry, and the signed cookie value. */
+export function newSession(operatorToken: string, now: number): { id: string; expiresAt: number; value: string } {
+  const id = randomBytes(16).toString('base64url');
+  const expiresAt = now + SESSION_SECONDS * 1000;
+  const body = `${expiresAt}.${id}`;
+  return { id, expiresAt, value: `${body}.${sign(keyOf(operatorToken), body)}` };
 }
 
-export function validSession(value: string | undefined, operatorToken: string, now: number): boolean {
-  if (!value) return false;
+/** The id of the session a cookie names, if the cookie is genuine and unexpired (the server must still know it). */
+export function sessionIdOf(value: string | undefined, operatorToken: string, now: number): string | undefined {
+  if (!value) return undefined;
   const parts = value.split('.');
-  if (parts.length !== 3) return false;
-  const [expires, nonce, mac] = parts as [string, string, string];
-  return same(mac, sign(keyOf(operatorToken), `${expires}.${nonce}`)) && Number(expires) > now;
+  if (parts.length !== 3) return undefined;
+  const [expires, id, mac] = parts as [string, string, string];
+  return same(mac, sign(keyOf(operatorToken), `${expires}.${id}`)) && Number(expires) > now ? id : undefined;
 }
 
 /** The CSRF token of a session (or of a pre-login cookie): forms must send it back. */

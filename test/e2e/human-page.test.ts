@@ -103,6 +103,13 @@ describe('the human page', () => {
     expect((await post(`/human/prompts/${promptId}/reward`, `interesting=11&useful=5&understandable=5&csrf=${sessionCsrf}`, session)).status).toBe(400);
     expect((await post(`/human/prompts/${promptId}/reward`, `${form}&csrf=${sessionCsrf}`, session)).status).toBe(303);
     expect((await post(`/human/prompts/${promptId}/reward`, `${form}&csrf=${sessionCsrf}`, session)).status).toBe(409);
+    // A prompt id no prompt could have (and no database key would take) is the caller's error.
+    expect((await post(`/human/prompts/${'x'.repeat(3000)}/reward`, `${form}&csrf=${sessionCsrf}`, session)).status).toBe(400);
     expect((await stack.api.call('GET', '/admin/audit', { token: OPERATOR_TOKEN })).body).toMatchObject({ ok: true, drift: 0 });
+
+    // Signing out ends the session on the server: the same cookie, kept by anyone, no longer works.
+    expect((await post('/human/logout', `csrf=${sessionCsrf}`, session)).status).toBe(303);
+    expect((await post(`/human/prompts/${promptId}/reward`, `${form}&csrf=${sessionCsrf}`, session)).status).toBe(401);
+    expect(await (await fetch(`${stack.gateway.url}/human`, { headers: { cookie: session } })).text()).toContain('operator token');
   });
 });

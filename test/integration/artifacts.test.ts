@@ -27,7 +27,10 @@ describe('artifacts', () => {
     expect(seen).toMatchObject({ listing: { price: 2_000_000 } });
     expect(seen.content).toBeUndefined();
 
-    const [r1, r2] = await Promise.all([call(b1.credential, 'POST', `/artifacts/${id}/purchase`), call(b2.credential, 'POST', `/artifacts/${id}/purchase`)]);
+    const [r1, r2] = await Promise.all([
+      call(b1.credential, 'POST', `/artifacts/${id}/purchase`, { price: 2_000_000 }),
+      call(b2.credential, 'POST', `/artifacts/${id}/purchase`, { price: 2_000_000 }),
+    ]);
     expect([r1.status, r2.status].sort()).toEqual([200, 409]);
     const [winner, loser] = r1.status === 200 ? [b1, b2] : [b2, b1];
     expect((await call(winner.credential, 'GET', `/artifacts/${id}`)).body).toMatchObject({ ownerId: winner.agentId, content: 'a very good dataset' });
@@ -39,14 +42,28 @@ describe('artifacts', () => {
     expect((await stack.api.call('GET', '/admin/audit', { token: OPERATOR_TOKEN })).body).toMatchObject({ ok: true, drift: 0 });
   });
 
+  it('charge only the price the buyer agreed to: a relisted artifact is refused, and nothing changes', async () => {
+    const [seller, buyer] = [await stack.api.createAgent(1_000_000), await stack.api.createAgent(100_000_000)];
+    const id = (await call(seller.credential, 'POST', '/artifacts', { kind: 'data', content: 'cheap' })).body.artifactId;
+    await call(seller.credential, 'POST', `/artifacts/${id}/listing`, { price: 1 });
+    // The seller relists at 45 credits before the buyer's purchase lands.
+    await call(seller.credential, 'POST', `/artifacts/${id}/listing`, { price: 45_000_000 });
+    const refused = await call(buyer.credential, 'POST', `/artifacts/${id}/purchase`, { price: 1 });
+    expect(refused.status).toBe(409);
+    expect(refused.body.error.message).toContain('45000000');
+    expect(await available(buyer.credential)).toBe(100_000_000);
+    expect((await call(buyer.credential, 'GET', `/artifacts/${id}`)).body.ownerId).toBe(seller.agentId);
+    expect((await call(buyer.credential, 'POST', `/artifacts/${id}/purchase`, {})).status).toBe(400);
+  });
+
   it('honour a listing for one buyer, and only the owner lists or unlists', async () => {
     const [owner, chosen, other] = [await stack.api.createAgent(1_000_000), await stack.api.createAgent(5_000_000), await stack.api.createAgent(5_000_000)];
     const id = (await call(owner.credential, 'POST', '/artifacts', { kind: 'code', content: 'export const step = () => {};' })).body.artifactId;
     expect((await call(other.credential, 'POST', `/artifacts/${id}/listing`, { price: 1 })).status).toBe(403);
     await call(owner.credential, 'POST', `/artifacts/${id}/listing`, { price: 1_000_000, buyer: chosen.agentId });
-    expect((await call(other.credential, 'POST', `/artifacts/${id}/purchase`)).status).toBe(403);
+    expect((await call(other.credential, 'POST', `/artifacts/${id}/purchase`, { price: 1_000_000 })).status).toBe(403);
     expect((await call(owner.credential, 'DELETE', `/artifacts/${id}/listing`)).status).toBe(200);
-    expect((await call(chosen.credential, 'POST', `/artifacts/${id}/purchase`)).status).toBe(409);
+    expect((await call(chosen.credential, 'POST', `/artifacts/${id}/purchase`, { price: 1_000_000 })).status).toBe(409);
     expect((await call(owner.credential, 'POST', '/artifacts', { kind: 'data' })).status).toBe(400);
     expect((await call(owner.credential, 'POST', `/artifacts/${id}/listing`, { price: 0 })).status).toBe(400);
   });
@@ -59,7 +76,7 @@ describe('artifacts', () => {
     const right = await call(subject.credential, 'POST', '/artifacts', { kind: 'config-right' });
     expect(right.body).toMatchObject({ kind: 'config-right', subjectAgentId: subject.agentId, ownerId: subject.agentId });
     await call(subject.credential, 'POST', `/artifacts/${right.body.artifactId}/listing`, { price: 500_000 });
-    expect((await call(buyer.credential, 'POST', `/artifacts/${right.body.artifactId}/purchase`)).status).toBe(200);
+    expect((await call(buyer.credential, 'POST', `/artifacts/${right.body.artifactId}/purchase`, { price: 500_000 })).status).toBe(200);
 
     expect((await call(subject.credential, 'PUT', `/agents/${subject.agentId}/config`, { config: { valueShare: 0.01 } })).status).toBe(403);
     expect((await call(buyer.credential, 'PUT', `/agents/${subject.agentId}/config`, { config: { valueShare: 0.2 } })).status).toBe(200);
@@ -75,7 +92,7 @@ describe('artifacts', () => {
     expect(await available(borrower.credential)).toBe(5_000_000);
     const debt = loan.body.artifactId;
     await call(lender.credential, 'POST', `/artifacts/${debt}/listing`, { price: 3_000_000 });
-    expect((await call(investor.credential, 'POST', `/artifacts/${debt}/purchase`)).status).toBe(200);
+    expect((await call(investor.credential, 'POST', `/artifacts/${debt}/purchase`, { price: 3_000_000 })).status).toBe(200);
 
     expect((await call(investor.credential, 'POST', `/artifacts/${debt}/repay`, { amount: 1 })).status).toBe(403);
     const repaid = await call(borrower.credential, 'POST', `/artifacts/${debt}/repay`, { amount: 4_000_000 });

@@ -97,7 +97,31 @@ describe('death and dormancy', () => {
     expect(report).toMatchObject({ ran: true });
     expect((await stack.api.call('GET', '/me', { token: doomed.credential })).status).toBe(401);
     expect((await stack.api.call('POST', '/messages', { token: heir.credential, body: { to: doomed.agentId, body: 'hello?' } })).status).toBe(403);
-    expect((await stack.api.call('POST', '/transfers', { token: heir.credential, body: { to: doomed.agentId, amount: 1 } })).status).toBeLessThan(500);
+  });
+
+  it('lets nothing pay a dead agent: no transfer, loan, purchase or repayment, and nothing changes', async () => {
+    const doomed = await stack.api.createAgent(3_000_000);
+    const heir = await stack.api.createAgent(20_000_000);
+    const call = (token: string, method: string, path: string, body?: unknown) => stack.api.call(method, path, { token, ...(body ? { body } : {}) });
+    // The doomed agent sells an artifact, and owns a debt of the heir's, before it dies.
+    const sold = (await call(doomed.credential, 'POST', '/artifacts', { kind: 'data', content: 'last words' })).body.artifactId;
+    await call(doomed.credential, 'POST', `/artifacts/${sold}/listing`, { price: 1_000_000 });
+    const debt = (await call(doomed.credential, 'POST', '/loans', { to: heir.agentId, amount: 1_000_000 })).body.artifactId;
+    await call(doomed.credential, 'POST', '/transfers', { to: heir.agentId, amount: 2_000_000 });
+    await round();
+    expect((await call(doomed.credential, 'GET', '/me')).status).toBe(401);
+    const before = { heir: await me(heir.credential), audit: await audit() };
+    for (const [method, path, body] of [
+      ['POST', '/transfers', { to: doomed.agentId, amount: 1 }],
+      ['POST', '/loans', { to: doomed.agentId, amount: 1 }],
+      ['POST', `/artifacts/${sold}/purchase`, { price: 1_000_000 }],
+      ['POST', `/artifacts/${debt}/repay`, { amount: 1 }],
+    ] as const) {
+      const reply = await call(heir.credential, method, path, body);
+      expect(reply.status, path).toBe(403);
+      expect(reply.body.error.message, path).toContain('dead');
+    }
+    expect({ heir: await me(heir.credential), audit: await audit() }).toEqual(before);
   });
 
   it('lets a dormant agent, revived by a transfer, bid again', async () => {

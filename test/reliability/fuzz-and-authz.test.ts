@@ -114,6 +114,41 @@ describe('fuzzing every endpoint', () => {
       }
     }
   });
+
+  it('never answers 5xx to raw paths, percent-escapes, query strings or forged cursors, and changes nothing', async () => {
+    const before = await world();
+    const segment = fc.oneof(
+      fc.constantFrom('%ZZ', '%', '%00', '%2F', '..', '.', '%E2%82', '%FF', '~', 'x'.repeat(3000), bidId, artifactId, agent.agentId),
+      fc.stringMatching(/^[A-Za-z0-9%._~-]{0,40}$/),
+      fc.string({ unit: 'grapheme', maxLength: 10 }).map(encodeURIComponent),
+    );
+    /** A cursor: garbage, or a real-looking key from another partition, index or item kind. */
+    const cursor = fc.oneof(
+      fc.string({ maxLength: 60 }),
+      fc.record({ pk: fc.constantFrom(`agent#${agent.agentId}`, `agent#${other.agentId}`, 'agents', 'listings', 'x'), sk: fc.constantFrom('bid#x', 'inbox#x', 'profile', '', 'zzz'), gsi1pk: fc.constantFrom('agents', 'x', undefined), gsi1sk: fc.constantFrom('0', undefined) }, { requiredKeys: ['pk'] }).map((k) => Buffer.from(JSON.stringify(k)).toString('base64url')),
+    );
+    const queryString = fc.oneof(
+      fc.constant(''),
+      fc.record({ limit: fc.oneof(fc.integer({ min: -5, max: 5000 }).map(String), fc.constantFrom('1e3', 'NaN', '', 'x')), cursor, state: fc.constantFrom('pending', 'won', 'x'), history: fc.constantFrom('3', '-1', '1000') }, { requiredKeys: [] }).map(
+        (q) => `?${new URLSearchParams(Object.entries(q)).toString()}`,
+      ),
+      fc.string({ maxLength: 30 }).map((q) => `?${q}`),
+    );
+    const base = fc.constantFrom('/bids', '/artifacts', '/agents', '/admin/prompts', '/human/prompts', '/v1', '/run', '/listings', '/inbox', '/journal', '');
+    await fc.assert(
+      fc.asyncProperty(fc.constantFrom('GET', 'POST', 'PUT', 'DELETE'), base, fc.array(segment, { maxLength: 3 }), queryString, fc.boolean(), async (method, prefix, segments, query, operator) => {
+        const path = `${prefix}/${segments.join('/')}${query}`;
+        const res = await fetch(`${stack.gateway.url}${path}`, {
+          method,
+          headers: { authorization: `Bearer ${operator ? OPERATOR_TOKEN : agent.credential}`, 'content-type': 'application/json' },
+          ...(method === 'GET' ? {} : { body: '{}' }),
+        });
+        expect(res.status, `${method} ${path}`).toBeLessThan(500);
+      }),
+      { numRuns: 300, seed: 2026 },
+    );
+    expect(await world()).toEqual(before);
+  }, 300_000);
 });
 
 describe('the authorization matrix', () => {

@@ -65,7 +65,11 @@ describe('the soak', () => {
           reply = artifacts.length ? await stack.api.call('POST', `/artifacts/${pick(artifacts)}/listing`, { token, body: { price: 1 + rnd(2_000_000) } }) : undefined;
           break;
         case 'buy':
-          reply = artifacts.length ? await stack.api.call('POST', `/artifacts/${pick(artifacts)}/purchase`, { token }) : undefined;
+          if (artifacts.length) {
+            const id = pick(artifacts);
+            const price = (await stack.api.call('GET', `/artifacts/${id}`, { token })).body?.listing?.price ?? 1;
+            reply = await stack.api.call('POST', `/artifacts/${id}/purchase`, { token, body: { price } });
+          }
           break;
       }
       if (reply) statuses.set(reply.status, (statuses.get(reply.status) ?? 0) + 1);

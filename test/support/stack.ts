@@ -126,7 +126,7 @@ export const SMALL_BUNDLE = { vcpu: 0.25, memoryMiB: 512, tokens: 1000, attentio
 
 /** An agent that has won a lease: created, bid, and a round run. */
 export async function leasedAgent(stack: TestStack, bundle = SMALL_BUNDLE, amount = 5_000_000) {
-  const agent = await stack.api.createAgent(10_000_000);
+  const agent = await stack.api.createAgent(Math.max(10_000_000, 2 * amount));
   const bid = await stack.api.call('POST', '/bids', { token: agent.credential, body: { bundle, amount } });
   if (bid.status !== 201) throw new Error(`bid: ${bid.status} ${JSON.stringify(bid.body)}`);
   stack.clock.advance(stack.deps.config.roundSeconds);
