@@ -8,9 +8,9 @@ import { ensureTables, makeDocumentClient } from '../adapters/dynamodb/client.js
 import { tableDefinitions } from '../adapters/dynamodb/tables.js';
 import { OfflineProvider } from '../adapters/llm/offline.js';
 import { loadConfig } from '../economy/config.js';
-import { dynamoDeps } from '../lambdas/deps.js';
+import { dynamoDeps } from '../wiring/deps.js';
 import { createFirstAgent } from '../economy/birth.js';
-import { API_ROUTES } from '../lambdas/routes.js';
+import { allRoutes } from '../lambdas/all-routes.js';
 import { startDynamoDbLocal } from '../local/dynamodb-local.js';
 import { startGateway } from '../local/gateway.js';
 import { formatSummary, measure } from './stats.js';
@@ -25,7 +25,7 @@ export async function benchHttp(): Promise<void> {
   const tables = { ledger: `ledger-${suffix}`, journal: `journal-${suffix}`, records: `records-${suffix}` };
   await ensureTables(client, tableDefinitions(tables));
   const deps = dynamoDeps({ client, tables, config: loadConfig({}, 'local'), operatorToken: () => Promise.resolve('bench'), llm: new OfflineProvider() });
-  const gateway = await startGateway(API_ROUTES.map((r) => ({ method: r.method, path: r.path, handler: r.makeHandler(deps) })));
+  const gateway = await startGateway(allRoutes(deps));
   try {
     const agents = await Promise.all(
       Array.from({ length: AGENTS }, async () => {

@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
+import { CREDENTIAL_CHAIN, LAMBDA_CREDENTIALS } from '../infra/handler-function.js';
 import { API_ROUTES } from '../lambdas/routes.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -23,10 +24,12 @@ export async function benchLambdas(): Promise<void> {
       entryPoints: [join(root, 'lambdas', `${entry}.ts`)],
       bundle: true,
       platform: 'node',
-      target: 'node20',
+      target: 'node22',
       format: 'esm',
       minify: true,
       outfile,
+      mainFields: ['module', 'main'],
+      alias: { [CREDENTIAL_CHAIN]: LAMBDA_CREDENTIALS },
       banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },
       logLevel: 'error',
     });
@@ -41,6 +44,6 @@ export async function benchLambdas(): Promise<void> {
         ),
       )
       .sort((a, b) => a - b);
-    console.log(`${entry.padEnd(30)} ${(statSync(outfile).size / 1024).toFixed(0).padStart(6)} KiB  ${times[1]!.toFixed(0).padStart(6)} ms`);
+    console.log(`${entry.padEnd(30)} ${(statSync(outfile).size / 1000).toFixed(0).padStart(6)} kB   ${times[1]!.toFixed(0).padStart(6)} ms`);
   }
 }

@@ -3,7 +3,7 @@
  * Amounts are written in credits as decimal text ("0.01") and converted exactly to µcr.
  * `loadConfig` takes the environment as an argument so that it stays pure and testable.
  */
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { ValidationError } from './errors.js';
 import { parseCredits, parseScaledDecimal, type Micros } from './money.js';
 import type { LlmPrices } from './llm.js';
@@ -146,7 +146,7 @@ function price(raw: string, name: string): number {
 }
 
 function int(min: number, max: number) {
-  const schema = z.coerce.number().int().min(min).max(max);
+  const schema = z.pipe(z.coerce.number(), z.int().check(z.gte(min), z.lte(max)));
   return (raw: string, name: string): number => {
     const parsed = schema.safeParse(raw.trim() === '' ? Number.NaN : raw);
     if (!parsed.success) throw new ValidationError(`${name} must be an integer in [${min}, ${max}], got "${raw}"`);

@@ -28,11 +28,15 @@ export interface LlmRequest {
   signal?: AbortSignal;
 }
 
-export interface LlmProvider {
+/** Which model the gateway serves, as the market and the models list name it. */
+export interface LlmModel {
   /** `offline` when no model is configured: its answers say so. */
   readonly name: 'bedrock' | 'openai' | 'offline';
   /** The model the gateway serves (`GET /v1/models`). */
   readonly model: string;
+}
+
+export interface LlmProvider extends LlmModel {
   complete(request: LlmRequest): Promise<LlmCompletion>;
 }
 

@@ -3,22 +3,25 @@
  * exit, through a queue that delivers at least once; each report is applied exactly once (its
  * id is recorded in the same write), and usage is kept per lease.
  */
-import { z } from 'zod';
+import * as z from 'zod/mini';
+
+/** A count: a non-negative safe integer. */
+const count = z.int().check(z.gte(0));
 
 export const usageReportSchema = z.strictObject({
   /** Unique per report: `<run id>-<sequence>`; a redelivered report has the same id. */
-  reportId: z.string().regex(/^[A-Za-z0-9_-]{1,100}$/),
-  agentId: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/),
-  leaseId: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/),
-  at: z.number().int().nonnegative(),
+  reportId: z.string().check(z.regex(/^[A-Za-z0-9_-]{1,100}$/)),
+  agentId: z.string().check(z.regex(/^[A-Za-z0-9_-]{1,64}$/)),
+  leaseId: z.string().check(z.regex(/^[A-Za-z0-9_-]{1,64}$/)),
+  at: count,
   /** CPU time used since the previous report, in microseconds. */
-  cpuMicros: z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER),
+  cpuMicros: count,
   /** LLM tokens used since the previous report. */
-  llmTokens: z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER),
+  llmTokens: count,
   /** The highest resident memory seen so far by this run, in bytes. */
-  peakMemoryBytes: z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER),
+  peakMemoryBytes: count,
   /** True for the report sent as the run exits. */
-  final: z.boolean().optional(),
+  final: z.optional(z.boolean()),
 });
 
 export type UsageReport = z.infer<typeof usageReportSchema>;

@@ -14,6 +14,10 @@ import { Construct } from 'constructs';
 /** The repository's root: esbuild resolves `lambdas/` and the lockfile from here. */
 export const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
 
+/** The SDK's default credential chain, and what a Lambda bundle has in its place. */
+export const CREDENTIAL_CHAIN = '@aws-sdk/credential-provider-node';
+export const LAMBDA_CREDENTIALS = `${REPO_ROOT}wiring/lambda-credentials.ts`;
+
 export interface HandlerFunctionProps {
   /** The entry point's file name in `lambdas/`, without `.ts`. */
   entry: string;
@@ -79,6 +83,9 @@ export class HandlerFunction extends Construct {
         // `require`, which ESM lacks, so give them one.
         banner: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);",
         mainFields: ['module', 'main'],
+        // A function's credentials are its role's, in its environment: the SDK's default chain of
+        // providers (profiles, SSO, instance metadata...) would only add weight (wiring/lambda-credentials.ts).
+        esbuildArgs: { [`--alias:${CREDENTIAL_CHAIN}`]: LAMBDA_CREDENTIALS },
         // The SDK version the lockfile pins and the tests ran, not whichever the runtime ships.
         bundleAwsSDK: true,
         minify: true,

@@ -1,9 +1,11 @@
 /**
- * The HTTP API: the routes of `lambdas/routes.ts` (the table the local gateway serves too), one
- * Lambda per entry point, behind API Gateway's HTTP API with throttling on its one stage and JSON
- * access logs. Functions whose routes only read (GET) get read grants; those that move money or
- * change records get read-write grants, which include every action a `TransactWriteItems` needs.
- * Only functions that check the operator token can read it, and only the LLM gateway's completions may call the model.
+ * The HTTP API: the routes table of `lambdas/routes.ts` (which the handlers and the local gateway
+ * read too), one Lambda per entry point, behind API Gateway's HTTP API with throttling on its one
+ * stage and JSON access logs. Each function gets what its routes' rules say and nothing more:
+ * read or read-write on the tables (read-write includes every action a `TransactWriteItems`
+ * needs), the operator token where the operator or the human is the caller, the model's settings
+ * (`llm`) and the right to call it (`model`), the workspace bucket (`workspaces`), the metering
+ * queue (`meter`).
  */
 import { Duration, Validations, type RemovalPolicy } from 'aws-cdk-lib';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
@@ -12,23 +14,23 @@ import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations
 import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import { entryPoints, type ApiRoute, type EntryPoint } from '../lambdas/routes.js';
 import { HandlerFunction } from './handler-function.js';
 import { grantInvokeModel, llmEnvironment } from './llm.js';
+import type { Metering } from './metering.js';
 import type { OperatorToken } from './operator-token.js';
 import type { DeploySettings } from './settings.js';
 import type { EconomyTables } from './tables.js';
-
-/** What the construct needs of a route: `lambdas/routes.ts`'s `ApiRoute` satisfies it. */
-export interface RouteDefinition {
-  method: 'GET' | 'POST' | 'PUT' | 'DELETE';
-  path: string;
-  entry: string;
-}
+import type { WorkspaceBucket } from './workspace-bucket.js';
 
 export interface HttpApiProps {
-  routes: readonly RouteDefinition[];
+  routes: readonly ApiRoute[];
   tables: EconomyTables;
   operatorToken: OperatorToken;
+  /** For the routes that need `workspaces`. */
+  workspaces: WorkspaceBucket;
+  /** For the routes that need `meter`. */
+  metering: Metering;
   /** Variables every handler gets (table names, economy settings). */
   environment: Record<string, string>;
   /** The LLM gateway's provider, for the LLM routes, and how long a model call may take. */
@@ -49,18 +51,8 @@ export const PACKAGE_FILES: Readonly<Record<string, readonly string[]>> = {
   human: ['uplot/dist/uPlot.iife.min.js', 'uplot/dist/uPlot.min.css'],
 };
 
-/**
- * Routes that need the operator token: the admin API (bearer token) and the human page (signs in
- * with the token and signs its sessions with it). Every other route authenticates an agent.
- */
-export const usesOperatorToken = (route: RouteDefinition): boolean => route.path.startsWith('/admin/') || route.path === HUMAN_PAGE_PATH || route.path.startsWith(`${HUMAN_PAGE_PATH}/`);
-
-/** A GET never writes (HTTP's safe method); every other route may. */
-export const writesData = (route: RouteDefinition): boolean => route.method !== 'GET';
-
-/** The LLM gateway's routes (OpenAI's shape, under /v1/): they know the model; the completions route alone calls it. */
-export const isLlmRoute = (route: RouteDefinition): boolean => route.path.startsWith('/v1/');
-export const callsTheModel = (route: RouteDefinition): boolean => route.path === '/v1/chat/completions';
+/** Whether an entry point's callers include the operator or the human (both are known by the operator token). */
+export const usesOperatorToken = (entry: EntryPoint): boolean => entry.auth.has('operator') || entry.auth.has('human');
 
 export class AgentHttpApi extends Construct {
   readonly api: HttpApi;
@@ -103,32 +95,37 @@ export class AgentHttpApi extends Construct {
     });
 
     // One function per entry point; routes that share an entry (the human page's) share its function.
-    const byEntry = new Map<string, RouteDefinition[]>();
-    for (const route of props.routes) byEntry.set(route.entry, [...(byEntry.get(route.entry) ?? []), route]);
-
-    for (const [entry, routes] of byEntry) {
-      const keys = routes.map((r) => `${r.method} ${r.path}`);
-      const description = `Syntropism ${keys.join(', ')} (lambdas/${entry}.ts)`;
-      const fn = new HandlerFunction(this, `Route-${entry}`, {
-        entry,
+    for (const [name, entry] of entryPoints(props.routes)) {
+      const keys = entry.routes.map((r) => `${r.method} ${r.path}`);
+      const description = `Syntropism ${keys.join(', ')} (lambdas/${name}.ts)`;
+      const fn = new HandlerFunction(this, `Route-${name}`, {
+        entry: name,
         // Lambda allows 256 characters.
-        description: description.length <= 256 ? description : `Syntropism ${keys.length} routes (lambdas/${entry}.ts)`,
-        environment: routes.some(isLlmRoute) ? { ...props.environment, ...llmEnvironment(props.llm) } : props.environment,
+        description: description.length <= 256 ? description : `Syntropism ${keys.length} routes (lambdas/${name}.ts)`,
+        environment: entry.needs.has('llm') ? { ...props.environment, ...llmEnvironment(props.llm) } : props.environment,
         // Within API Gateway's 30 s integration limit, with room for the SDK's retries; a model
         // call gets its own deadline and 3 s more to settle what it used.
-        timeout: Duration.seconds(routes.some(callsTheModel) ? props.llm.timeoutSeconds + 3 : 15),
+        timeout: Duration.seconds(entry.needs.has('model') ? props.llm.timeoutSeconds + 3 : 15),
         logRetention: props.logRetention,
         logRemovalPolicy: props.logRemovalPolicy,
-        ...(PACKAGE_FILES[entry] ? { packageFiles: PACKAGE_FILES[entry] } : {}),
+        ...(PACKAGE_FILES[name] ? { packageFiles: PACKAGE_FILES[name] } : {}),
       }).function;
-      if (routes.some(writesData)) props.tables.grantReadWrite(fn);
+      if (entry.access === 'write') props.tables.grantReadWrite(fn);
       else props.tables.grantRead(fn);
-      if (routes.some(usesOperatorToken)) props.operatorToken.grantVerify(fn);
-      if (routes.some(callsTheModel) && props.llm.provider === 'bedrock') grantInvokeModel(this, fn, props.llm.model);
+      if (usesOperatorToken(entry)) props.operatorToken.grantVerify(fn);
+      if (entry.needs.has('model') && props.llm.provider === 'bedrock') grantInvokeModel(this, fn, props.llm.model);
+      if (entry.needs.has('workspaces')) {
+        fn.addEnvironment('WORKSPACE_BUCKET', props.workspaces.bucket.bucketName);
+        props.workspaces.grantWorkspaces(fn);
+      }
+      if (entry.needs.has('meter')) {
+        fn.addEnvironment('METERING_QUEUE_URL', props.metering.queue.queueUrl);
+        props.metering.grantSend(fn);
+      }
 
-      const integration = new HttpLambdaIntegration(`Integration-${entry}`, fn);
-      for (const route of routes) this.api.addRoutes({ path: route.path, methods: [HttpMethod[route.method]], integration });
-      this.functions.set(entry, fn);
+      const integration = new HttpLambdaIntegration(`Integration-${name}`, fn);
+      for (const route of entry.routes) this.api.addRoutes({ path: route.path, methods: [HttpMethod[route.method]], integration });
+      this.functions.set(name, fn);
     }
 
     Validations.of(this.api).acknowledge({

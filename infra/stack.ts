@@ -41,15 +41,6 @@ export class SyntropismStack extends Stack {
     // What every handler reads: the tables, the round period, and the economy settings given in context.
     const environment = { ...this.tables.environment, ROUND_SECONDS: String(settings.roundSeconds), ...settings.economyEnv };
 
-    this.api = new AgentHttpApi(this, 'HttpApi', {
-      routes: API_ROUTES,
-      tables: this.tables,
-      operatorToken: this.operatorToken,
-      environment,
-      llm: settings.llm,
-      throttle: { rateLimit: settings.apiRateLimit, burstLimit: settings.apiBurstLimit },
-      ...logs,
-    });
     this.oracle = new Oracle(this, 'Oracle', { tables: this.tables, roundSeconds: settings.roundSeconds, environment, ...logs });
     const meteringTimeout = Duration.seconds(30);
     const meteringConsumer = new HandlerFunction(this, 'MeteringConsumer', {
@@ -69,21 +60,17 @@ export class SyntropismStack extends Stack {
       ...logs,
     });
 
-    // Births write the new agent's workspace (a spawn copies the parent's, a first agent gets its
-    // files); a run's supervisor gets URLs for its own agent's workspace.
-    for (const entry of ['post-agents', 'post-admin-agents', 'post-run-workspace']) {
-      const fn = this.api.functions.get(entry);
-      if (!fn) continue;
-      fn.addEnvironment('WORKSPACE_BUCKET', this.workspaces.bucket.bucketName);
-      this.workspaces.grantWorkspaces(fn);
-    }
-    // A run's supervisor reports usage through the API, which alone may send to the metering queue.
-    const usage = this.api.functions.get('post-run-usage');
-    if (usage) {
-      usage.addEnvironment('METERING_QUEUE_URL', this.metering.queue.queueUrl);
-      this.metering.grantSend(usage);
-    }
-
+    this.api = new AgentHttpApi(this, 'HttpApi', {
+      routes: API_ROUTES,
+      tables: this.tables,
+      operatorToken: this.operatorToken,
+      workspaces: this.workspaces,
+      metering: this.metering,
+      environment,
+      llm: settings.llm,
+      throttle: { rateLimit: settings.apiRateLimit, burstLimit: settings.apiBurstLimit },
+      ...logs,
+    });
     this.launcher = new AgentLauncher(this, 'Launcher', {
       oracle: this.oracle.function,
       agents: this.agents,

@@ -1,13 +1,16 @@
 /** DELETE /artifacts/{id}/listing: the owner takes it off sale. */
-import { defaultDeps, lazy, type Deps } from './deps.js';
-import { artifactIdOf } from './http/artifact-id.js';
+import type { ArtifactBook } from '../economy/ports.js';
+import { agentCallerOf, artifactsOf } from '../wiring/dynamodb.js';
+import { deployed } from '../wiring/base.js';
+import { ROUTES } from './routes.js';
 import { agentOf } from './http/principal.js';
-import { route } from './http/route.js';
+import { pathId } from './http/schemas.js';
+import { route, type AgentAuth } from './http/route.js';
 
-export function makeHandler(deps: Deps) {
-  return route(deps, { auth: 'agent' }, ({ principal, params, idempotencyKey }) =>
-    deps.artifacts.unlist({ ownerId: agentOf(principal), artifactId: artifactIdOf(params), idempotencyKey }),
+export function makeHandler(deps: { artifacts: Pick<ArtifactBook, 'unlist'> } & AgentAuth) {
+  return route(ROUTES['DELETE /artifacts/{id}/listing'], deps.agentCaller, {}, ({ principal, params, idempotencyKey }) =>
+    deps.artifacts.unlist({ ownerId: agentOf(principal), artifactId: pathId(params, 'artifact'), idempotencyKey }),
   );
 }
 
-export const handler = lazy(() => makeHandler(defaultDeps()));
+export const handler = deployed((b) => makeHandler({ artifacts: artifactsOf(b), agentCaller: agentCallerOf(b) }));

@@ -3,19 +3,20 @@
  * releases its hold. Bids live under their payer, so another agent's bid id is simply not found
  * (404). Cancelling twice returns the first result.
  */
-import { ValidationError } from '../economy/errors.js';
-import { defaultDeps, lazy, type Deps } from './deps.js';
+import type { BidBook } from '../economy/ports.js';
+import { agentCallerOf, bidsOf } from '../wiring/dynamodb.js';
+import { deployed } from '../wiring/base.js';
+import { ROUTES } from './routes.js';
 import { agentOf } from './http/principal.js';
-import { route } from './http/route.js';
-import { agentIdSchema } from './http/schemas.js';
+import { route, type AgentAuth } from './http/route.js';
+import { pathId } from './http/schemas.js';
 
-export function makeHandler(deps: Deps) {
-  return route(deps, { auth: 'agent' }, ({ principal, params }) => {
+export function makeHandler(deps: { bids: Pick<BidBook, 'cancelBid'> } & AgentAuth) {
+  return route(ROUTES['DELETE /bids/{id}'], deps.agentCaller, {}, ({ principal, params }) => {
     const agentId = agentOf(principal);
-    const bidId = agentIdSchema.safeParse(params.id);
-    if (!bidId.success) throw new ValidationError('bid id is malformed', { field: 'id' });
-    return deps.bids.cancelBid({ payerId: agentId, bidId: bidId.data, idempotencyKey: `${agentId}:cancel:${bidId.data}` });
+    const bidId = pathId(params, 'bid');
+    return deps.bids.cancelBid({ payerId: agentId, bidId, idempotencyKey: `${agentId}:cancel:${bidId}` });
   });
 }
 
-export const handler = lazy(() => makeHandler(defaultDeps()));
+export const handler = deployed((b) => makeHandler({ bids: bidsOf(b), agentCaller: agentCallerOf(b) }));

@@ -7,7 +7,8 @@ import type { EventBridgeEvent } from 'aws-lambda';
 import { OWN_STOP_REASON } from '../adapters/ecs/ecs-runner.js';
 import { onRunExit } from '../economy/launcher.js';
 import type { BidBook, ExitReason, RunCredentials } from '../economy/ports.js';
-import { defaultDeps, lazy } from './deps.js';
+import { deployed } from '../wiring/base.js';
+import { bidsOf, runCredentialsOf } from '../wiring/dynamodb.js';
 
 export interface EcsTaskStateChange {
   lastStatus?: string;
@@ -36,4 +37,4 @@ export function makeHandler(deps: { bids: BidBook; credentials: RunCredentials }
   };
 }
 
-export const handler = lazy(() => makeHandler(defaultDeps()));
+export const handler = deployed((b) => makeHandler({ bids: bidsOf(b), credentials: runCredentialsOf(b) }));

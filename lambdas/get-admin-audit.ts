@@ -1,9 +1,13 @@
 /** GET /admin/audit: the conservation invariant and the journal replay, over a full scan. */
-import { defaultDeps, lazy, type Deps } from './deps.js';
-import { route } from './http/route.js';
+import type { LedgerStore } from '../economy/ports.js';
+import { ledgerOf } from '../wiring/dynamodb.js';
+import { operatorCallerOf } from '../wiring/operator.js';
+import { deployed } from '../wiring/base.js';
+import { ROUTES } from './routes.js';
+import { route, type OperatorAuth } from './http/route.js';
 
-export function makeHandler(deps: Deps) {
-  return route(deps, { auth: 'operator' }, () => deps.ledger.audit());
+export function makeHandler(deps: { ledger: Pick<LedgerStore, 'audit'> } & OperatorAuth) {
+  return route(ROUTES['GET /admin/audit'], deps.operatorCaller, {}, () => deps.ledger.audit());
 }
 
-export const handler = lazy(() => makeHandler(defaultDeps()));
+export const handler = deployed((b) => makeHandler({ ledger: ledgerOf(b), operatorCaller: operatorCallerOf(b) }));

@@ -2,12 +2,15 @@
  * GET /agents?limit=&cursor=: the public directory of agents, oldest first: id, generation,
  * lineage, status (and when and why the dead died). No balances, no configuration.
  */
-import { defaultDeps, lazy, type Deps } from './deps.js';
-import { route } from './http/route.js';
+import type { AgentDirectory } from '../economy/ports.js';
+import { agentCallerOf, agentsOf } from '../wiring/dynamodb.js';
+import { deployed } from '../wiring/base.js';
+import { ROUTES } from './routes.js';
+import { route, type AgentAuth } from './http/route.js';
 import { pageQuery } from './http/schemas.js';
 
-export function makeHandler(deps: Deps) {
-  return route(deps, { auth: 'agent', query: pageQuery }, async ({ query }) => {
+export function makeHandler(deps: { agents: Pick<AgentDirectory, 'directory'> } & AgentAuth) {
+  return route(ROUTES['GET /agents'], deps.agentCaller, { query: pageQuery }, async ({ query }) => {
     const page = await deps.agents.directory({ ...(query.limit ? { limit: query.limit } : {}), ...(query.cursor ? { cursor: query.cursor } : {}) });
     return {
       items: page.items.map((a) => ({
@@ -23,4 +26,4 @@ export function makeHandler(deps: Deps) {
   });
 }
 
-export const handler = lazy(() => makeHandler(defaultDeps()));
+export const handler = deployed((b) => makeHandler({ agents: agentsOf(b), agentCaller: agentCallerOf(b) }));

@@ -1,12 +1,15 @@
 /** GET /artifacts/{id}: an artifact and its listing; its content only for its owner. */
+import type { ArtifactBook } from '../economy/ports.js';
 import { publicView } from '../economy/artifacts.js';
-import { defaultDeps, lazy, type Deps } from './deps.js';
-import { artifactIdOf } from './http/artifact-id.js';
+import { agentCallerOf, artifactsOf } from '../wiring/dynamodb.js';
+import { deployed } from '../wiring/base.js';
+import { ROUTES } from './routes.js';
 import { agentOf } from './http/principal.js';
-import { route } from './http/route.js';
+import { pathId } from './http/schemas.js';
+import { route, type AgentAuth } from './http/route.js';
 
-export function makeHandler(deps: Deps) {
-  return route(deps, { auth: 'agent' }, async ({ principal, params }) => publicView(await deps.artifacts.get(artifactIdOf(params)), agentOf(principal)));
+export function makeHandler(deps: { artifacts: Pick<ArtifactBook, 'get'> } & AgentAuth) {
+  return route(ROUTES['GET /artifacts/{id}'], deps.agentCaller, {}, async ({ principal, params }) => publicView(await deps.artifacts.get(pathId(params, 'artifact')), agentOf(principal)));
 }
 
-export const handler = lazy(() => makeHandler(defaultDeps()));
+export const handler = deployed((b) => makeHandler({ artifacts: artifactsOf(b), agentCaller: agentCallerOf(b) }));

@@ -1,10 +1,13 @@
 /** GET /artifacts: the caller's own artifacts. */
-import { defaultDeps, lazy, type Deps } from './deps.js';
+import type { ArtifactBook } from '../economy/ports.js';
+import { agentCallerOf, artifactsOf } from '../wiring/dynamodb.js';
+import { deployed } from '../wiring/base.js';
+import { ROUTES } from './routes.js';
 import { agentOf } from './http/principal.js';
-import { route } from './http/route.js';
+import { route, type AgentAuth } from './http/route.js';
 
-export function makeHandler(deps: Deps) {
-  return route(deps, { auth: 'agent' }, async ({ principal }) => ({ items: await deps.artifacts.owned(agentOf(principal)) }));
+export function makeHandler(deps: { artifacts: Pick<ArtifactBook, 'owned'> } & AgentAuth) {
+  return route(ROUTES['GET /artifacts'], deps.agentCaller, {}, async ({ principal }) => ({ items: await deps.artifacts.owned(agentOf(principal)) }));
 }
 
-export const handler = lazy(() => makeHandler(defaultDeps()));
+export const handler = deployed((b) => makeHandler({ artifacts: artifactsOf(b), agentCaller: agentCallerOf(b) }));

@@ -1,14 +1,17 @@
 /** GET /bids?state=&limit=&cursor=: the bids the calling agent pays for (its own and those it sponsors), newest first. */
-import { z } from 'zod';
-import { defaultDeps, lazy, type Deps } from './deps.js';
+import type { BidBook } from '../economy/ports.js';
+import * as z from 'zod/mini';
+import { agentCallerOf, bidsOf } from '../wiring/dynamodb.js';
+import { deployed } from '../wiring/base.js';
+import { ROUTES } from './routes.js';
 import { agentOf } from './http/principal.js';
-import { route } from './http/route.js';
+import { route, type AgentAuth } from './http/route.js';
 import { pageQuery } from './http/schemas.js';
 
-const query = pageQuery.extend({ state: z.enum(['pending', 'won', 'cancelled', 'expired']).optional() });
+const query = z.extend(pageQuery, { state: z.optional(z.enum(['pending', 'won', 'cancelled', 'expired'])) });
 
-export function makeHandler(deps: Deps) {
-  return route(deps, { auth: 'agent', query }, ({ principal, query }) =>
+export function makeHandler(deps: { bids: Pick<BidBook, 'listBids'> } & AgentAuth) {
+  return route(ROUTES['GET /bids'], deps.agentCaller, { query }, ({ principal, query }) =>
     deps.bids.listBids(agentOf(principal), {
       ...(query.limit ? { limit: query.limit } : {}),
       ...(query.cursor ? { cursor: query.cursor } : {}),
@@ -17,4 +20,4 @@ export function makeHandler(deps: Deps) {
   );
 }
 
-export const handler = lazy(() => makeHandler(defaultDeps()));
+export const handler = deployed((b) => makeHandler({ bids: bidsOf(b), agentCaller: agentCallerOf(b) }));

@@ -1,11 +1,14 @@
 /** GET /inbox?limit=&cursor=: the calling agent's inbox (human replies, messages), newest first. */
-import { defaultDeps, lazy, type Deps } from './deps.js';
+import type { PromptBook } from '../economy/ports.js';
+import { agentCallerOf, promptsOf } from '../wiring/dynamodb.js';
+import { deployed } from '../wiring/base.js';
+import { ROUTES } from './routes.js';
 import { agentOf } from './http/principal.js';
-import { route } from './http/route.js';
+import { route, type AgentAuth } from './http/route.js';
 import { pageQuery } from './http/schemas.js';
 
-export function makeHandler(deps: Deps) {
-  return route(deps, { auth: 'agent', query: pageQuery }, ({ principal, query }) =>
+export function makeHandler(deps: { prompts: Pick<PromptBook, 'inbox'> } & AgentAuth) {
+  return route(ROUTES['GET /inbox'], deps.agentCaller, { query: pageQuery }, ({ principal, query }) =>
     deps.prompts.inbox(agentOf(principal), {
       ...(query.limit ? { limit: query.limit } : {}),
       ...(query.cursor ? { cursor: query.cursor } : {}),
@@ -13,4 +16,4 @@ export function makeHandler(deps: Deps) {
   );
 }
 
-export const handler = lazy(() => makeHandler(defaultDeps()));
+export const handler = deployed((b) => makeHandler({ prompts: promptsOf(b), agentCaller: agentCallerOf(b) }));

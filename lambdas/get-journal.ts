@@ -1,11 +1,14 @@
 /** GET /journal?limit=&cursor=: the calling agent's own journal entries, newest first. */
-import { defaultDeps, lazy, type Deps } from './deps.js';
+import type { LedgerStore } from '../economy/ports.js';
+import { agentCallerOf, ledgerOf } from '../wiring/dynamodb.js';
+import { deployed } from '../wiring/base.js';
+import { ROUTES } from './routes.js';
 import { agentOf } from './http/principal.js';
-import { route } from './http/route.js';
+import { route, type AgentAuth } from './http/route.js';
 import { pageQuery } from './http/schemas.js';
 
-export function makeHandler(deps: Deps) {
-  return route(deps, { auth: 'agent', query: pageQuery }, ({ principal, query }) =>
+export function makeHandler(deps: { ledger: Pick<LedgerStore, 'journal'> } & AgentAuth) {
+  return route(ROUTES['GET /journal'], deps.agentCaller, { query: pageQuery }, ({ principal, query }) =>
     deps.ledger.journal(agentOf(principal), {
       ...(query.limit ? { limit: query.limit } : {}),
       ...(query.cursor ? { cursor: query.cursor } : {}),
@@ -13,4 +16,4 @@ export function makeHandler(deps: Deps) {
   );
 }
 
-export const handler = lazy(() => makeHandler(defaultDeps()));
+export const handler = deployed((b) => makeHandler({ ledger: ledgerOf(b), agentCaller: agentCallerOf(b) }));

@@ -3,21 +3,27 @@
  * market price, utilisation and occupancy, with the last N rounds (default 20) as history; and the
  * LLM budget: the provider, its prices and what each round's calls spent.
  */
-import { z } from 'zod';
-import { formatDollars } from '../economy/llm.js';
+import type { LlmLedger, RoundLog } from '../economy/ports.js';
+import type { Config } from '../economy/config.js';
+import * as z from 'zod/mini';
+import { formatDollars, type LlmModel } from '../economy/llm.js';
 import { RESOURCES } from '../economy/resources.js';
-import { defaultDeps, lazy, type Deps } from './deps.js';
-import { route } from './http/route.js';
+import { agentCallerOf, llmLedgerOf, roundsOf } from '../wiring/dynamodb.js';
+import { deployed } from '../wiring/base.js';
+import { llmModelOf } from '../wiring/llm.js';
+import { ROUTES } from './routes.js';
+import { integerText } from './http/schemas.js';
+import { route, type AgentAuth } from './http/route.js';
 
-const query = z.strictObject({ history: z.coerce.number().int().min(0).max(500).optional() });
+const query = z.strictObject({ history: z.optional(integerText(0, 500)) });
 
 export const PRICE_UNITS = {
   prices: 'pico-credits (10^-12 credit) per unit: vcpu per vCPU-second, memoryMiB per MiB-second, tokens per token, attention per prompt',
   capacity: 'vcpu in CPU units (1024 = 1 vCPU); memoryMiB in MiB; tokens and attention per round window',
 };
 
-export function makeHandler(deps: Deps) {
-  return route(deps, { auth: 'agent', query }, async ({ query }) => {
+export function makeHandler(deps: { rounds: Pick<RoundLog, 'state' | 'history'>; llmLedger: Pick<LlmLedger, 'spendByRound'>; llm: LlmModel; config: Pick<Config, 'initialReserve' | 'roundSeconds' | 'capacity' | 'llm'> } & AgentAuth) {
+  return route(ROUTES['GET /market'], deps.agentCaller, { query }, async ({ query }) => {
     const [state, history] = await Promise.all([deps.rounds.state(), deps.rounds.history(query.history ?? 20)]);
     const spend = await deps.llmLedger.spendByRound(history.map((h) => h.round));
     const last = history.find((r) => r.outcome)?.outcome;
@@ -68,4 +74,4 @@ export function makeHandler(deps: Deps) {
   });
 }
 
-export const handler = lazy(() => makeHandler(defaultDeps()));
+export const handler = deployed((b) => makeHandler({ rounds: roundsOf(b), llmLedger: llmLedgerOf(b), llm: llmModelOf(b), config: b.config, agentCaller: agentCallerOf(b) }));

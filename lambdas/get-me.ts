@@ -1,11 +1,14 @@
 /** GET /me: the calling agent: status, balances, generation, lineage and current lease. */
+import type { AgentDirectory, BidBook, Clock, LedgerStore } from '../economy/ports.js';
 import { currentLease, runEndsAt } from '../economy/market.js';
-import { defaultDeps, lazy, type Deps } from './deps.js';
+import { agentCallerOf, agentsOf, bidsOf, ledgerOf } from '../wiring/dynamodb.js';
+import { deployed } from '../wiring/base.js';
+import { ROUTES } from './routes.js';
 import { agentOf } from './http/principal.js';
-import { route } from './http/route.js';
+import { route, type AgentAuth } from './http/route.js';
 
-export function makeHandler(deps: Deps) {
-  return route(deps, { auth: 'agent' }, async ({ principal }) => {
+export function makeHandler(deps: { agents: Pick<AgentDirectory, 'getAgent'>; ledger: Pick<LedgerStore, 'getBalance'>; bids: Pick<BidBook, 'agentLeases'>; clock: Clock } & AgentAuth) {
+  return route(ROUTES['GET /me'], deps.agentCaller, {}, async ({ principal }) => {
     const agentId = agentOf(principal);
     const now = deps.clock.now();
     const [agent, balance, leases] = await Promise.all([
@@ -28,4 +31,4 @@ export function makeHandler(deps: Deps) {
   });
 }
 
-export const handler = lazy(() => makeHandler(defaultDeps()));
+export const handler = deployed((b) => makeHandler({ agents: agentsOf(b), ledger: ledgerOf(b), bids: bidsOf(b), clock: b.clock, agentCaller: agentCallerOf(b) }));

@@ -8,7 +8,8 @@ import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda'
 import { ValidationError } from '../economy/errors.js';
 import { usageReportSchema } from '../economy/metering.js';
 import type { UsageStore } from '../economy/ports.js';
-import { defaultDeps, lazy } from './deps.js';
+import { deployed } from '../wiring/base.js';
+import { usageOf } from '../wiring/dynamodb.js';
 
 export function makeHandler(deps: { usage: UsageStore }) {
   const processor = new BatchProcessor(EventType.SQS);
@@ -26,4 +27,4 @@ export function makeHandler(deps: { usage: UsageStore }) {
   return (event: SQSEvent, context: Context): Promise<SQSBatchResponse> => processPartialResponse(event, record, processor, { context });
 }
 
-export const handler = lazy(() => makeHandler(defaultDeps()));
+export const handler = deployed((b) => makeHandler({ usage: usageOf(b) }));

@@ -5,8 +5,14 @@
  */
 import type { ScheduledEvent } from 'aws-lambda';
 import { reconcile, type Reconciled } from '../economy/launcher.js';
-import { runRound, type RoundReport } from '../economy/round.js';
-import { defaultDeps, launcherDeps, lazy, type Deps } from './deps.js';
+import { runRound, type RoundDeps, type RoundReport } from '../economy/round.js';
+import type { RunCredentials, Runner } from '../economy/ports.js';
+import { runnerOf } from '../wiring/aws.js';
+import { deployed } from '../wiring/base.js';
+import { agentsOf, bidsOf, ledgerOf, promptsOf, roundsOf, runCredentialsOf } from '../wiring/dynamodb.js';
+
+/** The round's ports, and the launcher's where this deployment runs agents. */
+export type OracleDeps = RoundDeps & { credentials: RunCredentials; runner?: Runner | undefined };
 
 export type OracleReport = RoundReport & { launched?: Reconciled };
 
@@ -14,18 +20,20 @@ const logJson = (report: OracleReport) => {
   console.log(JSON.stringify({ msg: 'oracle round', ...report }));
 };
 
-export function makeHandler(deps: Deps, log: (report: OracleReport) => void = logJson) {
+export function makeHandler(deps: OracleDeps, log: (report: OracleReport) => void = logJson) {
   return async (event: Partial<Pick<ScheduledEvent, 'time'>> = {}): Promise<OracleReport> => {
     const at = event.time ? Date.parse(event.time) : Number.NaN;
     const tick = Number.isFinite(at) ? Math.floor(at / (deps.config.roundSeconds * 1000)) : undefined;
     const report = await runRound(deps, tick);
     // Then make the running agents match the leases (where this deployment runs agents).
     const { runner } = deps;
-    const launched = runner ? await reconcile(launcherDeps({ ...deps, runner })) : undefined;
+    const launched = runner ? await reconcile({ bids: deps.bids, runner, clock: deps.clock, credentials: deps.credentials }) : undefined;
     const full = { ...report, ...(launched ? { launched } : {}) };
     log(full);
     return full;
   };
 }
 
-export const handler = lazy(() => makeHandler(defaultDeps()));
+export const handler = deployed((b) =>
+  makeHandler({ rounds: roundsOf(b), bids: bidsOf(b), prompts: promptsOf(b), agents: agentsOf(b), ledger: ledgerOf(b), credentials: runCredentialsOf(b), runner: runnerOf(b), clock: b.clock, config: b.config }),
+);

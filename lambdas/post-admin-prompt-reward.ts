@@ -4,24 +4,24 @@
  * captured and the reply sent to its inbox, in one transaction; a prompt is rewarded at most once
  * (again: 409 CONFLICT).
  */
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { MAX_REPLY_LENGTH } from '../economy/attention.js';
-import { ValidationError } from '../economy/errors.js';
-import { defaultDeps, lazy, type Deps } from './deps.js';
-import { route } from './http/route.js';
-import { agentIdSchema } from './http/schemas.js';
-import { rewardPrompt } from './rewards.js';
+import { promptsOf } from '../wiring/dynamodb.js';
+import { operatorCallerOf } from '../wiring/operator.js';
+import { deployed } from '../wiring/base.js';
+import { ROUTES } from './routes.js';
+import { route, type OperatorAuth } from './http/route.js';
+import { integer, pathId, text } from './http/schemas.js';
+import { rewardPrompt, type RewardDeps } from './rewards.js';
 
-const score = z.number().int().min(0).max(10);
-const body = z.strictObject({ interesting: score, useful: score, understandable: score, reply: z.string().max(MAX_REPLY_LENGTH).optional() });
+const score = integer(0, 10);
+const body = z.strictObject({ interesting: score, useful: score, understandable: score, reply: z.optional(text(MAX_REPLY_LENGTH)) });
 
-export function makeHandler(deps: Deps) {
-  return route(deps, { auth: 'operator', body }, ({ body, params, idempotencyKey }) => {
-    const promptId = agentIdSchema.safeParse(params.id);
-    if (!promptId.success) throw new ValidationError('prompt id is malformed', { field: 'id' });
+export function makeHandler(deps: RewardDeps & OperatorAuth) {
+  return route(ROUTES['POST /admin/prompts/{id}/reward'], deps.operatorCaller, { body }, ({ body, params, idempotencyKey }) => {
     const { reply, ...scores } = body;
-    return rewardPrompt(deps, { promptId: promptId.data, scores, ...(reply ? { reply } : {}), idempotencyKey });
+    return rewardPrompt(deps, { promptId: pathId(params, 'prompt'), scores, ...(reply ? { reply } : {}), idempotencyKey });
   });
 }
 
-export const handler = lazy(() => makeHandler(defaultDeps()));
+export const handler = deployed((b) => makeHandler({ prompts: promptsOf(b), config: b.config, operatorCaller: operatorCallerOf(b) }));

@@ -4,17 +4,20 @@
  * the endowment, in one transaction; its workspace is a copy of the parent's (without its state)
  * overlaid with `files`. The child's credential is shown once (a replay returns null).
  */
-import { z } from 'zod';
-import { spawnChild } from '../economy/birth.js';
-import { defaultDeps, lazy, type Deps } from './deps.js';
+import * as z from 'zod/mini';
+import { spawnChild, type BirthDeps } from '../economy/birth.js';
+import { agentCallerOf } from '../wiring/dynamodb.js';
+import { deployed } from '../wiring/base.js';
+import { birthDepsOf } from '../wiring/use-cases.js';
+import { ROUTES } from './routes.js';
 import { agentOf } from './http/principal.js';
-import { route } from './http/route.js';
+import { route, type AgentAuth } from './http/route.js';
 import { filesSchema, firstBidSchema, nonNegativeMicros } from './http/schemas.js';
 
-const body = z.strictObject({ endowment: nonNegativeMicros, files: filesSchema.optional(), bid: firstBidSchema.optional() });
+const body = z.strictObject({ endowment: nonNegativeMicros, files: z.optional(filesSchema), bid: z.optional(firstBidSchema) });
 
-export function makeHandler(deps: Deps) {
-  return route(deps, { auth: 'agent', body, status: 201 }, async ({ principal, body, idempotencyKey }) => {
+export function makeHandler(deps: BirthDeps & AgentAuth) {
+  return route(ROUTES['POST /agents'], deps.agentCaller, { body, status: 201 }, async ({ principal, body, idempotencyKey }) => {
     const child = await spawnChild(deps, {
       parentId: agentOf(principal),
       endowment: body.endowment,
@@ -26,4 +29,4 @@ export function makeHandler(deps: Deps) {
   });
 }
 
-export const handler = lazy(() => makeHandler(defaultDeps()));
+export const handler = deployed((b) => makeHandler({ ...birthDepsOf(b), agentCaller: agentCallerOf(b) }));

@@ -1,17 +1,19 @@
 /** POST /artifacts/{id}/listing {price, buyer?}: the owner offers it for sale (to anyone, or to one buyer). */
-import { z } from 'zod';
-import { defaultDeps, lazy, type Deps } from './deps.js';
-import { artifactIdOf } from './http/artifact-id.js';
+import type { ArtifactBook } from '../economy/ports.js';
+import * as z from 'zod/mini';
+import { agentCallerOf, artifactsOf } from '../wiring/dynamodb.js';
+import { deployed } from '../wiring/base.js';
+import { ROUTES } from './routes.js';
 import { agentOf } from './http/principal.js';
-import { route } from './http/route.js';
-import { agentIdSchema, positiveMicros } from './http/schemas.js';
+import { route, type AgentAuth } from './http/route.js';
+import { idSchema, pathId, positiveMicros } from './http/schemas.js';
 
-const body = z.strictObject({ price: positiveMicros, buyer: agentIdSchema.optional() });
+const body = z.strictObject({ price: positiveMicros, buyer: z.optional(idSchema) });
 
-export function makeHandler(deps: Deps) {
-  return route(deps, { auth: 'agent', body }, ({ principal, params, body, idempotencyKey }) =>
-    deps.artifacts.list({ ownerId: agentOf(principal), artifactId: artifactIdOf(params), price: body.price, ...(body.buyer ? { buyer: body.buyer } : {}), idempotencyKey }),
+export function makeHandler(deps: { artifacts: Pick<ArtifactBook, 'list'> } & AgentAuth) {
+  return route(ROUTES['POST /artifacts/{id}/listing'], deps.agentCaller, { body }, ({ principal, params, body, idempotencyKey }) =>
+    deps.artifacts.list({ ownerId: agentOf(principal), artifactId: pathId(params, 'artifact'), price: body.price, ...(body.buyer ? { buyer: body.buyer } : {}), idempotencyKey }),
   );
 }
 
-export const handler = lazy(() => makeHandler(defaultDeps()));
+export const handler = deployed((b) => makeHandler({ artifacts: artifactsOf(b), agentCaller: agentCallerOf(b) }));

@@ -3,19 +3,22 @@
  * the caller's next lease, or, with `for`, for another living agent's lease (a sponsored bid: the
  * caller pays, the lease is the other agent's).
  */
-import { z } from 'zod';
-import { defaultDeps, lazy, type Deps } from './deps.js';
+import type { BidBook } from '../economy/ports.js';
+import * as z from 'zod/mini';
+import { agentCallerOf, bidsOf } from '../wiring/dynamodb.js';
+import { deployed } from '../wiring/base.js';
+import { ROUTES } from './routes.js';
 import { agentOf } from './http/principal.js';
-import { route } from './http/route.js';
-import { agentIdSchema, bundleSchema, positiveMicros } from './http/schemas.js';
+import { route, type AgentAuth } from './http/route.js';
+import { idSchema, bundleSchema, positiveMicros } from './http/schemas.js';
 
-const body = z.strictObject({ bundle: bundleSchema, amount: positiveMicros, for: agentIdSchema.optional() });
+const body = z.strictObject({ bundle: bundleSchema, amount: positiveMicros, for: z.optional(idSchema) });
 
-export function makeHandler(deps: Deps) {
-  return route(deps, { auth: 'agent', body, status: 201 }, ({ principal, body, idempotencyKey }) => {
+export function makeHandler(deps: { bids: Pick<BidBook, 'placeBid'> } & AgentAuth) {
+  return route(ROUTES['POST /bids'], deps.agentCaller, { body, status: 201 }, ({ principal, body, idempotencyKey }) => {
     const payerId = agentOf(principal);
     return deps.bids.placeBid({ payerId, agentId: body.for ?? payerId, bundle: body.bundle, amount: body.amount, idempotencyKey });
   });
 }
 
-export const handler = lazy(() => makeHandler(defaultDeps()));
+export const handler = deployed((b) => makeHandler({ bids: bidsOf(b), agentCaller: agentCallerOf(b) }));

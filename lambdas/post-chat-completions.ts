@@ -5,38 +5,44 @@
  * HTTP APIs buffer a Lambda's response). An Idempotency-Key makes a retry return the first
  * completion, charged once.
  */
-import { z } from 'zod';
-import { completeChat } from '../economy/chat.js';
+import * as z from 'zod/mini';
+import { completeChat, type ChatDeps } from '../economy/chat.js';
 import type { ChatCompletion } from '../economy/llm.js';
-import { defaultDeps, lazy, type Deps } from './deps.js';
+import { agentCallerOf } from '../wiring/dynamodb.js';
+import { deployed } from '../wiring/base.js';
+import { chatDepsOf } from '../wiring/use-cases.js';
+import { ROUTES } from './routes.js';
 import { agentOf } from './http/principal.js';
 import { raw } from './http/respond.js';
-import { route } from './http/route.js';
+import { integer, text } from './http/schemas.js';
+import { route, type AgentAuth } from './http/route.js';
 
-const text = z.string().max(400_000);
+const messageText = text(400_000);
 /** A message's content: text, or text parts (no images here). */
-const content = z.union([text, z.array(z.object({ type: z.literal('text'), text })).max(100)]).transform((c) => (typeof c === 'string' ? c : c.map((p) => p.text).join('')));
+const content = z.pipe(
+  z.union([messageText, z.array(z.object({ type: z.literal('text'), text: messageText })).check(z.maxLength(100))]),
+  z.transform((c) => (typeof c === 'string' ? c : c.map((p) => p.text).join(''))),
+);
 
 const body = z
   .object({
-    model: z.string().max(200).optional(),
+    model: z.optional(text(200)),
     messages: z
-      .array(z.object({ role: z.enum(['system', 'developer', 'user', 'assistant']).transform((r) => (r === 'developer' ? 'system' : r)), content }))
-      .min(1)
-      .max(200),
-    max_tokens: z.number().int().min(1).optional(),
-    max_completion_tokens: z.number().int().min(1).optional(),
-    temperature: z.number().min(0).max(2).optional(),
-    stream: z.boolean().optional(),
-    stream_options: z.object({ include_usage: z.boolean().optional() }).optional(),
-    n: z.literal(1).optional(),
-    tools: z.undefined({ error: 'tools are not supported by this gateway' }).optional(),
-    functions: z.undefined({ error: 'functions are not supported by this gateway' }).optional(),
+      .array(z.object({ role: z.pipe(z.enum(['system', 'developer', 'user', 'assistant']), z.transform((r) => (r === 'developer' ? 'system' : r))), content }))
+      .check(z.minLength(1), z.maxLength(200)),
+    max_tokens: z.optional(integer(1)),
+    max_completion_tokens: z.optional(integer(1)),
+    temperature: z.optional(z.number().check(z.gte(0), z.lte(2))),
+    stream: z.optional(z.boolean()),
+    stream_options: z.optional(z.object({ include_usage: z.optional(z.boolean()) })),
+    n: z.optional(z.literal(1)),
+    tools: z.optional(z.undefined({ error: 'tools are not supported by this gateway' })),
+    functions: z.optional(z.undefined({ error: 'functions are not supported by this gateway' })),
   })
-  .refine((b) => b.messages.some((m) => m.content.length > 0), { message: 'at least one message needs content' });
+  .check(z.refine((b) => b.messages.some((m) => m.content.length > 0), { message: 'at least one message needs content' }));
 
-export function makeHandler(deps: Deps) {
-  return route(deps, { auth: 'agent', body, openaiErrors: true }, async ({ principal, body, idempotencyKey }) => {
+export function makeHandler(deps: ChatDeps & AgentAuth) {
+  return route(ROUTES['POST /v1/chat/completions'], deps.agentCaller, { body, openaiErrors: true }, async ({ principal, body, idempotencyKey }) => {
     const maxTokens = body.max_completion_tokens ?? body.max_tokens;
     const { completion, bucket } = await completeChat(deps, {
       agentId: agentOf(principal),
@@ -82,4 +88,4 @@ function events(c: ChatCompletion, includeUsage: boolean, extra: object) {
   };
 }
 
-export const handler = lazy(() => makeHandler(defaultDeps()));
+export const handler = deployed((b) => makeHandler({ ...chatDepsOf(b), agentCaller: agentCallerOf(b) }));

@@ -1,17 +1,21 @@
 /** POST /messages {to, body}: a message to another living agent's inbox; a small fee is burned. */
-import { z } from 'zod';
+import type { Messenger } from '../economy/ports.js';
+import type { Config } from '../economy/config.js';
+import * as z from 'zod/mini';
 import { MAX_MESSAGE_BYTES } from '../economy/society.js';
-import { defaultDeps, lazy, type Deps } from './deps.js';
+import { agentCallerOf, messagesOf } from '../wiring/dynamodb.js';
+import { deployed } from '../wiring/base.js';
+import { ROUTES } from './routes.js';
 import { agentOf } from './http/principal.js';
-import { route } from './http/route.js';
-import { agentIdSchema } from './http/schemas.js';
+import { route, type AgentAuth } from './http/route.js';
+import { idSchema, text } from './http/schemas.js';
 
-const body = z.strictObject({ to: agentIdSchema, body: z.string().min(1).max(MAX_MESSAGE_BYTES) });
+const body = z.strictObject({ to: idSchema, body: text(MAX_MESSAGE_BYTES, 1) });
 
-export function makeHandler(deps: Deps) {
-  return route(deps, { auth: 'agent', body, status: 201 }, ({ principal, body, idempotencyKey }) =>
+export function makeHandler(deps: { messages: Messenger; config: Pick<Config, 'messageFee'> } & AgentAuth) {
+  return route(ROUTES['POST /messages'], deps.agentCaller, { body, status: 201 }, ({ principal, body, idempotencyKey }) =>
     deps.messages.send({ from: agentOf(principal), to: body.to, body: body.body, fee: deps.config.messageFee, idempotencyKey }),
   );
 }
 
-export const handler = lazy(() => makeHandler(defaultDeps()));
+export const handler = deployed((b) => makeHandler({ messages: messagesOf(b), config: b.config, agentCaller: agentCallerOf(b) }));

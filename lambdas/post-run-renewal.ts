@@ -3,16 +3,19 @@
  * `endsAt` is the end it keeps; a renewal won since moves it, and the run's secrets with it.
  * `{runsUntil: null}` means the run is over.
  */
-import { z } from 'zod';
-import { runClock } from '../economy/runs.js';
-import { defaultDeps, lazy, type Deps } from './deps.js';
+import * as z from 'zod/mini';
+import { runClock, type RunDeps } from '../economy/runs.js';
+import { bidsOf, runCredentialsOf, supervisorCallerOf } from '../wiring/dynamodb.js';
+import { deployed } from '../wiring/base.js';
+import { ROUTES } from './routes.js';
 import { runOf } from './http/principal.js';
-import { route } from './http/route.js';
+import { integer } from './http/schemas.js';
+import { route, type SupervisorAuth } from './http/route.js';
 
-const body = z.strictObject({ endsAt: z.number().int().nonnegative() });
+const body = z.strictObject({ endsAt: integer(0) });
 
-export function makeHandler(deps: Deps) {
-  return route(deps, { auth: 'supervisor', body }, ({ principal, body }) => runClock(deps, runOf(principal), body.endsAt));
+export function makeHandler(deps: RunDeps & SupervisorAuth) {
+  return route(ROUTES['POST /run/renewal'], deps.supervisorCaller, { body }, ({ principal, body }) => runClock(deps, runOf(principal), body.endsAt));
 }
 
-export const handler = lazy(() => makeHandler(defaultDeps()));
+export const handler = deployed((b) => makeHandler({ bids: bidsOf(b), credentials: runCredentialsOf(b), clock: b.clock, supervisorCaller: supervisorCallerOf(b) }));

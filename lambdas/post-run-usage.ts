@@ -4,20 +4,25 @@
  * report's id (`<run>-<seq>`) from the supervisor token, and queues the report for the metering
  * consumer, which applies each id once (economy/runs.ts).
  */
-import { z } from 'zod';
-import { reportRunUsage } from '../economy/runs.js';
-import { defaultDeps, lazy, type Deps } from './deps.js';
+import type { MeterQueue } from '../economy/ports.js';
+import * as z from 'zod/mini';
+import { reportRunUsage, type RunDeps } from '../economy/runs.js';
+import { bidsOf, runCredentialsOf, supervisorCallerOf } from '../wiring/dynamodb.js';
+import { meterOf } from '../wiring/aws.js';
+import { deployed } from '../wiring/base.js';
+import { ROUTES } from './routes.js';
 import { runOf } from './http/principal.js';
-import { route } from './http/route.js';
+import { integer } from './http/schemas.js';
+import { route, type SupervisorAuth } from './http/route.js';
 
-const count = z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER);
-const body = z.strictObject({ seq: z.number().int().min(1).max(1_000_000_000), cpuMicros: count, peakMemoryBytes: count, final: z.boolean().optional() });
+const count = integer(0);
+const body = z.strictObject({ seq: integer(1, 1_000_000_000), cpuMicros: count, peakMemoryBytes: count, final: z.optional(z.boolean()) });
 
-export function makeHandler(deps: Deps) {
-  return route(deps, { auth: 'supervisor', body, status: 202 }, async ({ principal, body }) => {
+export function makeHandler(deps: RunDeps & { meter: MeterQueue } & SupervisorAuth) {
+  return route(ROUTES['POST /run/usage'], deps.supervisorCaller, { body, status: 202 }, async ({ principal, body }) => {
     await reportRunUsage(deps, runOf(principal), body);
     return { queued: true };
   });
 }
 
-export const handler = lazy(() => makeHandler(defaultDeps()));
+export const handler = deployed((b) => makeHandler({ bids: bidsOf(b), credentials: runCredentialsOf(b), clock: b.clock, meter: meterOf(b), supervisorCaller: supervisorCallerOf(b) }));

@@ -1,16 +1,19 @@
 /** POST /transfers {to, amount, memo?}: pays another living agent; the recipient need not consent. */
-import { z } from 'zod';
-import { defaultDeps, lazy, type Deps } from './deps.js';
+import type { Payments } from '../economy/ports.js';
+import * as z from 'zod/mini';
+import { agentCallerOf, paymentsOf } from '../wiring/dynamodb.js';
+import { deployed } from '../wiring/base.js';
+import { ROUTES } from './routes.js';
 import { agentOf } from './http/principal.js';
-import { route } from './http/route.js';
-import { agentIdSchema, memoSchema, positiveMicros } from './http/schemas.js';
+import { route, type AgentAuth } from './http/route.js';
+import { idSchema, memoSchema, positiveMicros } from './http/schemas.js';
 
-const body = z.strictObject({ to: agentIdSchema, amount: positiveMicros, memo: memoSchema.optional() });
+const body = z.strictObject({ to: idSchema, amount: positiveMicros, memo: z.optional(memoSchema) });
 
-export function makeHandler(deps: Deps) {
-  return route(deps, { auth: 'agent', body, status: 201 }, ({ principal, body, idempotencyKey }) =>
+export function makeHandler(deps: { payments: Pick<Payments, 'transfer'> } & AgentAuth) {
+  return route(ROUTES['POST /transfers'], deps.agentCaller, { body, status: 201 }, ({ principal, body, idempotencyKey }) =>
     deps.payments.transfer({ from: agentOf(principal), to: body.to, amount: body.amount, ...(body.memo ? { memo: body.memo } : {}), idempotencyKey }),
   );
 }
 
-export const handler = lazy(() => makeHandler(defaultDeps()));
+export const handler = deployed((b) => makeHandler({ payments: paymentsOf(b), agentCaller: agentCallerOf(b) }));

@@ -3,22 +3,23 @@
  * at each lease). Allowed to the owner of that agent's config right, or to the agent itself while
  * no config right exists.
  */
-import { z } from 'zod';
-import { ValidationError } from '../economy/errors.js';
-import { defaultDeps, lazy, type Deps } from './deps.js';
+import type { ArtifactBook } from '../economy/ports.js';
+import * as z from 'zod/mini';
+import { agentCallerOf, artifactsOf } from '../wiring/dynamodb.js';
+import { deployed } from '../wiring/base.js';
+import { ROUTES } from './routes.js';
 import { agentOf } from './http/principal.js';
-import { route } from './http/route.js';
-import { agentIdSchema } from './http/schemas.js';
+import { route, type AgentAuth } from './http/route.js';
+import { pathId } from './http/schemas.js';
 
 const body = z.strictObject({ config: z.record(z.string(), z.unknown()) });
 
-export function makeHandler(deps: Deps) {
-  return route(deps, { auth: 'agent', body }, async ({ principal, params, body, idempotencyKey }) => {
-    const agentId = agentIdSchema.safeParse(params.id);
-    if (!agentId.success) throw new ValidationError('agent id is malformed', { field: 'id' });
-    await deps.artifacts.setConfig({ callerId: agentOf(principal), agentId: agentId.data, config: body.config, idempotencyKey });
-    return { agentId: agentId.data, config: body.config };
+export function makeHandler(deps: { artifacts: Pick<ArtifactBook, 'setConfig'> } & AgentAuth) {
+  return route(ROUTES['PUT /agents/{id}/config'], deps.agentCaller, { body }, async ({ principal, params, body, idempotencyKey }) => {
+    const agentId = pathId(params, 'agent');
+    await deps.artifacts.setConfig({ callerId: agentOf(principal), agentId, config: body.config, idempotencyKey });
+    return { agentId, config: body.config };
   });
 }
 
-export const handler = lazy(() => makeHandler(defaultDeps()));
+export const handler = deployed((b) => makeHandler({ artifacts: artifactsOf(b), agentCaller: agentCallerOf(b) }));

@@ -1,88 +1,114 @@
 /**
- * The HTTP API's routes: one Lambda entry point (a file in lambdas/) per route. The local gateway
- * serves this table and the CDK stack deploys it, so the two cannot drift apart.
+ * The HTTP API as data: each route's Lambda entry point (`lambdas/<entry>.ts`), who may call it,
+ * whether it writes, and what it uses besides the tables. The handlers take their authentication
+ * from here, the CDK stack its functions, grants and environment, the local gateway its routes.
+ * It imports nothing, so that `cdk synth` loads no runtime code.
  */
-import type { Deps } from './deps.js';
-import type { ApiHandler } from './http/route.js';
-import * as deleteArtifactListing from './delete-artifact-listing.js';
-import * as getArtifact from './get-artifact.js';
-import * as getAgents from './get-agents.js';
-import * as getArtifacts from './get-artifacts.js';
-import * as getListings from './get-listings.js';
-import * as postArtifactListing from './post-artifact-listing.js';
-import * as postArtifactPurchase from './post-artifact-purchase.js';
-import * as postArtifactRepay from './post-artifact-repay.js';
-import * as postArtifacts from './post-artifacts.js';
-import * as postLoans from './post-loans.js';
-import * as putAgentConfig from './put-agent-config.js';
-import * as deleteBid from './delete-bid.js';
-import * as getAdminAudit from './get-admin-audit.js';
-import * as getAdminPrompts from './get-admin-prompts.js';
-import * as getBids from './get-bids.js';
-import * as getJournal from './get-journal.js';
-import * as getMarket from './get-market.js';
-import * as getMe from './get-me.js';
-import * as human from './human.js';
-import * as getInbox from './get-inbox.js';
-import * as postAdminAgents from './post-admin-agents.js';
-import * as postAgents from './post-agents.js';
-import * as postAdminPromptReward from './post-admin-prompt-reward.js';
-import * as postBids from './post-bids.js';
-import * as postChatCompletions from './post-chat-completions.js';
-import * as getModels from './get-models.js';
-import * as postMessages from './post-messages.js';
-import * as postPrompts from './post-prompts.js';
-import * as postRunRenewal from './post-run-renewal.js';
-import * as postRunUsage from './post-run-usage.js';
-import * as postRunWorkspace from './post-run-workspace.js';
-import * as postTransfers from './post-transfers.js';
+export type Method = 'GET' | 'POST' | 'PUT' | 'DELETE';
 
-export interface ApiRoute {
-  method: 'GET' | 'POST' | 'PUT' | 'DELETE';
-  /** API Gateway's path syntax: `{name}` is a path parameter. */
-  path: string;
-  /** The Lambda entry point: `lambdas/<entry>.ts` (several routes may share one). */
-  entry: string;
-  makeHandler: (deps: Deps) => ApiHandler;
+/**
+ * Who calls: an agent (its credential, or its run's), a run's supervisor (its supervisor token),
+ * the operator (the operator token as a bearer token), or the human at the page (its session,
+ * opened with the operator token).
+ */
+export type Auth = 'agent' | 'supervisor' | 'operator' | 'human';
+
+/** What the route does to the tables: reads, or reads and writes (transactions included). */
+export type Access = 'read' | 'write';
+
+/**
+ * What a route uses besides the tables, each with its configuration and its grant:
+ * - `llm`: names the model the gateway serves (and its prices);
+ * - `model`: calls the model;
+ * - `workspaces`: writes agents' workspaces, or signs URLs for one;
+ * - `meter`: queues usage reports.
+ */
+export type Need = 'llm' | 'model' | 'workspaces' | 'meter';
+
+export interface RouteRule {
+  /** The Lambda entry point: `lambdas/<entry>.ts` (the human page's routes share one). */
+  readonly entry: string;
+  readonly auth: Auth;
+  readonly access: Access;
+  readonly needs: readonly Need[];
 }
 
-const HUMAN_PAGE = (method: ApiRoute['method'], path: string): ApiRoute => ({ method, path, entry: 'human', makeHandler: human.makeHandler });
+export interface ApiRoute extends RouteRule {
+  readonly method: Method;
+  /** API Gateway's path syntax: `{name}` is a path parameter. */
+  readonly path: string;
+}
 
-export const API_ROUTES: readonly ApiRoute[] = [
-  { method: 'GET', path: '/me', entry: 'get-me', makeHandler: getMe.makeHandler },
-  { method: 'GET', path: '/market', entry: 'get-market', makeHandler: getMarket.makeHandler },
-  { method: 'POST', path: '/bids', entry: 'post-bids', makeHandler: postBids.makeHandler },
-  { method: 'GET', path: '/bids', entry: 'get-bids', makeHandler: getBids.makeHandler },
-  { method: 'DELETE', path: '/bids/{id}', entry: 'delete-bid', makeHandler: deleteBid.makeHandler },
-  { method: 'POST', path: '/transfers', entry: 'post-transfers', makeHandler: postTransfers.makeHandler },
-  { method: 'GET', path: '/journal', entry: 'get-journal', makeHandler: getJournal.makeHandler },
-  { method: 'POST', path: '/v1/chat/completions', entry: 'post-chat-completions', makeHandler: postChatCompletions.makeHandler },
-  { method: 'GET', path: '/v1/models', entry: 'get-models', makeHandler: getModels.makeHandler },
-  { method: 'POST', path: '/prompts', entry: 'post-prompts', makeHandler: postPrompts.makeHandler },
-  { method: 'GET', path: '/inbox', entry: 'get-inbox', makeHandler: getInbox.makeHandler },
-  { method: 'POST', path: '/agents', entry: 'post-agents', makeHandler: postAgents.makeHandler },
-  { method: 'GET', path: '/agents', entry: 'get-agents', makeHandler: getAgents.makeHandler },
-  { method: 'POST', path: '/messages', entry: 'post-messages', makeHandler: postMessages.makeHandler },
-  { method: 'PUT', path: '/agents/{id}/config', entry: 'put-agent-config', makeHandler: putAgentConfig.makeHandler },
-  { method: 'POST', path: '/artifacts', entry: 'post-artifacts', makeHandler: postArtifacts.makeHandler },
-  { method: 'GET', path: '/artifacts', entry: 'get-artifacts', makeHandler: getArtifacts.makeHandler },
-  { method: 'GET', path: '/artifacts/{id}', entry: 'get-artifact', makeHandler: getArtifact.makeHandler },
-  { method: 'GET', path: '/listings', entry: 'get-listings', makeHandler: getListings.makeHandler },
-  { method: 'POST', path: '/artifacts/{id}/listing', entry: 'post-artifact-listing', makeHandler: postArtifactListing.makeHandler },
-  { method: 'DELETE', path: '/artifacts/{id}/listing', entry: 'delete-artifact-listing', makeHandler: deleteArtifactListing.makeHandler },
-  { method: 'POST', path: '/artifacts/{id}/purchase', entry: 'post-artifact-purchase', makeHandler: postArtifactPurchase.makeHandler },
-  { method: 'POST', path: '/artifacts/{id}/repay', entry: 'post-artifact-repay', makeHandler: postArtifactRepay.makeHandler },
-  { method: 'POST', path: '/loans', entry: 'post-loans', makeHandler: postLoans.makeHandler },
-  { method: 'POST', path: '/run/renewal', entry: 'post-run-renewal', makeHandler: postRunRenewal.makeHandler },
-  { method: 'POST', path: '/run/usage', entry: 'post-run-usage', makeHandler: postRunUsage.makeHandler },
-  { method: 'POST', path: '/run/workspace', entry: 'post-run-workspace', makeHandler: postRunWorkspace.makeHandler },
-  { method: 'POST', path: '/admin/agents', entry: 'post-admin-agents', makeHandler: postAdminAgents.makeHandler },
-  { method: 'GET', path: '/admin/prompts', entry: 'get-admin-prompts', makeHandler: getAdminPrompts.makeHandler },
-  { method: 'POST', path: '/admin/prompts/{id}/reward', entry: 'post-admin-prompt-reward', makeHandler: postAdminPromptReward.makeHandler },
-  { method: 'GET', path: '/admin/audit', entry: 'get-admin-audit', makeHandler: getAdminAudit.makeHandler },
-  HUMAN_PAGE('GET', '/human'),
-  HUMAN_PAGE('POST', '/human/login'),
-  HUMAN_PAGE('POST', '/human/logout'),
-  HUMAN_PAGE('POST', '/human/prompts/{id}/reward'),
-  HUMAN_PAGE('GET', '/human/assets/{name}'),
-];
+const rule = (auth: Auth) => (entry: string, access: Access, ...needs: Need[]): RouteRule => ({ entry, auth, access, needs });
+const agent = rule('agent');
+const supervisor = rule('supervisor');
+const operator = rule('operator');
+const human = rule('human');
+
+export const ROUTES = {
+  'GET /me': agent('get-me', 'read'),
+  'GET /market': agent('get-market', 'read', 'llm'),
+  'POST /bids': agent('post-bids', 'write'),
+  'GET /bids': agent('get-bids', 'read'),
+  'DELETE /bids/{id}': agent('delete-bid', 'write'),
+  'POST /transfers': agent('post-transfers', 'write'),
+  'GET /journal': agent('get-journal', 'read'),
+  'POST /v1/chat/completions': agent('post-chat-completions', 'write', 'llm', 'model'),
+  'GET /v1/models': agent('get-models', 'read', 'llm'),
+  'POST /prompts': agent('post-prompts', 'write'),
+  'GET /inbox': agent('get-inbox', 'read'),
+  'POST /agents': agent('post-agents', 'write', 'workspaces'),
+  'GET /agents': agent('get-agents', 'read'),
+  'POST /messages': agent('post-messages', 'write'),
+  'PUT /agents/{id}/config': agent('put-agent-config', 'write'),
+  'POST /artifacts': agent('post-artifacts', 'write'),
+  'GET /artifacts': agent('get-artifacts', 'read'),
+  'GET /artifacts/{id}': agent('get-artifact', 'read'),
+  'GET /listings': agent('get-listings', 'read'),
+  'POST /artifacts/{id}/listing': agent('post-artifact-listing', 'write'),
+  'DELETE /artifacts/{id}/listing': agent('delete-artifact-listing', 'write'),
+  'POST /artifacts/{id}/purchase': agent('post-artifact-purchase', 'write'),
+  'POST /artifacts/{id}/repay': agent('post-artifact-repay', 'write'),
+  'POST /loans': agent('post-loans', 'write'),
+  'POST /run/renewal': supervisor('post-run-renewal', 'write'),
+  'POST /run/usage': supervisor('post-run-usage', 'read', 'meter'),
+  'POST /run/workspace': supervisor('post-run-workspace', 'read', 'workspaces'),
+  'POST /admin/agents': operator('post-admin-agents', 'write', 'workspaces'),
+  'GET /admin/prompts': operator('get-admin-prompts', 'read'),
+  'POST /admin/prompts/{id}/reward': operator('post-admin-prompt-reward', 'write'),
+  'GET /admin/audit': operator('get-admin-audit', 'read'),
+  'GET /human': human('human', 'read', 'llm'),
+  'POST /human/login': human('human', 'write'),
+  'POST /human/logout': human('human', 'write'),
+  'POST /human/prompts/{id}/reward': human('human', 'write'),
+  'GET /human/assets/{name}': human('human', 'read'),
+} as const satisfies Record<`${Method} /${string}`, RouteRule>;
+
+export type RouteKey = keyof typeof ROUTES;
+
+export const API_ROUTES: readonly ApiRoute[] = Object.entries(ROUTES).map(([key, rule]) => {
+  const [method, path] = key.split(' ') as [Method, string];
+  return { method, path, ...rule };
+});
+
+/** One Lambda function: its routes, and what it needs (the union of what they need). */
+export interface EntryPoint {
+  routes: ApiRoute[];
+  auth: Set<Auth>;
+  access: Access;
+  needs: Set<Need>;
+}
+
+/** The entry points of the routes, by entry. */
+export function entryPoints(routes: readonly ApiRoute[] = API_ROUTES): Map<string, EntryPoint> {
+  const entries = new Map<string, EntryPoint>();
+  for (const route of routes) {
+    const entry = entries.get(route.entry) ?? { routes: [], auth: new Set<Auth>(), access: 'read' as Access, needs: new Set<Need>() };
+    entry.routes.push(route);
+    entry.auth.add(route.auth);
+    if (route.access === 'write') entry.access = 'write';
+    for (const need of route.needs) entry.needs.add(need);
+    entries.set(route.entry, entry);
+  }
+  return entries;
+}

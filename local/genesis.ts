@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createFirstAgent } from '../economy/birth.js';
 import type { Bundle } from '../economy/resources.js';
-import type { Deps } from '../lambdas/deps.js';
+import type { Deps } from '../wiring/deps.js';
 import { writeSecret } from './data-dir.js';
 import { GENESIS_WORKSPACE } from './runtime-bundle.js';
 

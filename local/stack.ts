@@ -21,10 +21,10 @@ import { LocalWorkspaces } from '../adapters/workspace/local.js';
 import { loadConfig } from '../economy/config.js';
 import { continuation, onRunExit } from '../economy/launcher.js';
 import { systemClock } from '../economy/ports.js';
-import { dynamoDeps, type Deps } from '../lambdas/deps.js';
+import { dynamoDeps, type Deps } from '../wiring/deps.js';
 import { makeHandler as makeMetering } from '../lambdas/metering.js';
 import { makeHandler as makeOracle } from '../lambdas/oracle.js';
-import { API_ROUTES } from '../lambdas/routes.js';
+import { allRoutes } from '../lambdas/all-routes.js';
 import { operatorToken, prepareDataDir } from './data-dir.js';
 import { startDynamoDbLocal, type DynamoDbLocal } from './dynamodb-local.js';
 import { startFauxqsProcess } from './emulators.js';
@@ -174,7 +174,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     wired.deps = deps;
 
     const gateway: Gateway = await startGateway(
-      API_ROUTES.map((r) => ({ method: r.method, path: r.path, handler: r.makeHandler(deps) })),
+      allRoutes(deps),
       { port: options.port, socketPath: apiSocket },
     );
     stoppers.push(() => gateway.close());

@@ -2,7 +2,7 @@
 import { GetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import type { Resource } from '../economy/resources.js';
 import type { Runner } from '../economy/ports.js';
-import type { Deps } from '../lambdas/deps.js';
+import type { Deps } from '../wiring/deps.js';
 
 export async function statusLine(deps: Deps, runner: Runner, queues: SQSClient, dlqUrl: string, warning?: string): Promise<string> {
   const [state, history, agents, audit, running, dlq] = await Promise.all([

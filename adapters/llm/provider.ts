@@ -1,22 +1,18 @@
-/** Which LLM provider the gateway uses, from the environment. */
+/** Which LLM provider the gateway uses, from the environment (adapters/llm/settings.ts). */
 import type { LlmProvider } from '../../economy/llm.js';
 import { BedrockProvider } from './bedrock.js';
 import { OfflineProvider } from './offline.js';
 import { OpenAiCompatibleProvider } from './openai.js';
+import { llmSettingsFromEnv } from './settings.js';
 
 export function llmProviderFromEnv(env: Record<string, string | undefined>): LlmProvider {
-  const kind = env.SYNTROPISM_LLM_PROVIDER ?? 'offline';
-  switch (kind) {
+  const settings = llmSettingsFromEnv(env);
+  switch (settings.name) {
     case 'offline':
       return new OfflineProvider();
-    case 'openai': {
-      const baseUrl = env.OPENAI_BASE_URL;
-      if (!baseUrl) throw new Error('SYNTROPISM_LLM_PROVIDER=openai needs OPENAI_BASE_URL');
-      return new OpenAiCompatibleProvider({ baseUrl, model: env.SYNTROPISM_LLM_MODEL ?? 'gpt-4o-mini', ...(env.OPENAI_API_KEY ? { apiKey: env.OPENAI_API_KEY } : {}) });
-    }
+    case 'openai':
+      return new OpenAiCompatibleProvider({ baseUrl: settings.baseUrl!, model: settings.model, ...(settings.apiKey ? { apiKey: settings.apiKey } : {}) });
     case 'bedrock':
-      return new BedrockProvider(env.SYNTROPISM_LLM_MODEL ?? 'anthropic.claude-3-haiku-20240307-v1:0');
-    default:
-      throw new Error(`SYNTROPISM_LLM_PROVIDER must be offline, openai or bedrock, not ${kind}`);
+      return new BedrockProvider(settings.model);
   }
 }

@@ -119,7 +119,52 @@ function killGroup(procsFile: string): void {
   }
 }
 
+/** Whether a process is alive (a group named after a dead one is an orphan). */
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+let swept = false;
+
+/**
+ * Removes the empty groups that processes which have since died left behind (killed before they
+ * could stop their agents, or stopped while a killed agent was still being reaped): once per
+ * process, before its first confinement. Groups that still hold a process stay.
+ */
+export function sweepOrphanGroups(roots: readonly string[] = [V2_ROOT, ...['memory', 'cpu', 'cpuacct', 'pids'].map(V1)]): number {
+  let removed = 0;
+  for (const root of roots) {
+    let names: string[];
+    try {
+      names = readdirSync(root);
+    } catch {
+      continue;
+    }
+    for (const name of names) {
+      const owner = /^syntropism-(\d+)$/.exec(name);
+      if (!owner || Number(owner[1]) === process.pid || alive(Number(owner[1]))) continue;
+      const group = join(root, name);
+      try {
+        for (const run of readdirSync(group, { withFileTypes: true })) if (run.isDirectory()) tryRmdir(join(group, run.name));
+      } catch {
+        continue; // gone meanwhile
+      }
+      if (tryRmdir(group)) removed += 1;
+    }
+  }
+  return removed;
+}
+
 export function confine(kind: LimiterKind, name: string, limits: Limits): Confinement {
+  if (!swept && (kind === 'cgroup-v1' || kind === 'cgroup-v2')) {
+    swept = true;
+    sweepOrphanGroups();
+  }
   switch (kind) {
     case 'cgroup-v2':
       return cgroupV2(name, limits);
@@ -271,10 +316,12 @@ function processTree(root: number): { pid: number; cpuTicks: number; rssBytes: n
   return out;
 }
 
-function tryRmdir(dir: string): void {
+function tryRmdir(dir: string): boolean {
   try {
     rmdirSync(dir);
+    return true;
   } catch {
     // not empty yet (another agent still runs) or already gone
+    return false;
   }
 }

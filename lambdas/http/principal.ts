@@ -1,6 +1,6 @@
+import type { Principal } from '../../economy/credentials.js';
 import { ForbiddenError } from '../../economy/errors.js';
 import type { RunOf } from '../../economy/ports.js';
-import type { Principal } from './auth.js';
 
 /** The calling agent's id (routes with agent auth only ever see agents). */
 export function agentOf(principal: Principal): string {
@@ -10,6 +10,6 @@ export function agentOf(principal: Principal): string {
 
 /** The run a supervisor speaks for (routes with supervisor auth only ever see supervisors). */
 export function runOf(principal: Principal): RunOf {
-  if (principal.kind !== 'supervisor') throw new ForbiddenError('this route is for a run\'s supervisor');
+  if (principal.kind !== 'supervisor') throw new ForbiddenError("this route is for a run's supervisor");
   return { agentId: principal.agentId, runId: principal.runId };
 }

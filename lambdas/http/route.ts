@@ -7,24 +7,29 @@ import { randomUUID } from 'node:crypto';
 import middy, { type MiddlewareObj } from '@middy/core';
 import httpJsonBodyParser from '@middy/http-json-body-parser';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
-import type { z } from 'zod';
+import * as z from 'zod/mini';
+import { en } from 'zod/locales';
 import { ValidationError } from '../../economy/errors.js';
-import type { AgentDirectory, Clock, RunCredentials } from '../../economy/ports.js';
-import { authenticateAgent, authenticateOperator, authenticateSupervisor, type Principal } from './auth.js';
+import type { Caller, Principal } from '../../economy/credentials.js';
+import type { RouteRule } from '../routes.js';
+import { bearer } from './auth.js';
 import { jsonErrors } from './errors.js';
 import { responseOf } from './respond.js';
 
 export type ApiHandler = (event: APIGatewayProxyEventV2, context: Context) => Promise<APIGatewayProxyStructuredResultV2>;
 
-export interface AuthDeps {
-  agents: AgentDirectory;
-  credentials: RunCredentials;
-  operatorToken: () => Promise<string>;
-  clock: Clock;
+/** What a route's handler takes to know its callers: agents, runs' supervisors, or the operator. */
+export interface AgentAuth {
+  agentCaller: Caller;
+}
+export interface SupervisorAuth {
+  supervisorCaller: Caller;
+}
+export interface OperatorAuth {
+  operatorCaller: Caller;
 }
 
-export interface RouteSpec<B extends z.ZodType | undefined, Q extends z.ZodType | undefined> {
-  auth: 'agent' | 'supervisor' | 'operator';
+export interface RouteSpec<B extends z.ZodMiniType | undefined, Q extends z.ZodMiniType | undefined> {
   body?: B;
   query?: Q;
   /** The status of a success (200 unless given). */
@@ -33,7 +38,7 @@ export interface RouteSpec<B extends z.ZodType | undefined, Q extends z.ZodType 
   openaiErrors?: boolean;
 }
 
-type Infer<S> = S extends z.ZodType ? z.infer<S> : undefined;
+type Infer<S> = S extends z.ZodMiniType ? z.infer<S> : undefined;
 
 export interface RouteInput<B, Q> {
   principal: Principal;
@@ -44,24 +49,27 @@ export interface RouteInput<B, Q> {
   idempotencyKey: string;
 }
 
+// zod/mini loads no messages of its own: the API's errors say what is wrong in English.
+z.config(en());
+
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,200}$/;
 
-export function route<B extends z.ZodType | undefined = undefined, Q extends z.ZodType | undefined = undefined>(
-  deps: AuthDeps,
+/**
+ * A route of the table (`lambdas/routes.ts`), called by whom its rule says: `caller` must be of
+ * that kind (checked when the handler is built, so a handler cannot drift from the table).
+ */
+export function route<B extends z.ZodMiniType | undefined = undefined, Q extends z.ZodMiniType | undefined = undefined>(
+  rule: RouteRule,
+  caller: Caller,
   spec: RouteSpec<B, Q>,
   fn: (input: RouteInput<Infer<B>, Infer<Q>>) => Promise<unknown>,
 ): ApiHandler {
+  if (caller.kind !== rule.auth) throw new Error(`lambdas/${rule.entry}.ts: the routes table says its callers are ${rule.auth}s, its handler knows ${caller.kind}s`);
   // Who is calling is settled first: a caller without a valid credential gets 401 whatever it sent.
   const principals = new WeakMap<APIGatewayProxyEventV2, Principal>();
   const authenticate: MiddlewareObj<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2> = {
     before: async ({ event }) => {
-      const principal =
-        spec.auth === 'agent'
-          ? await authenticateAgent(event.headers, deps.agents, deps.clock.now())
-          : spec.auth === 'supervisor'
-            ? await authenticateSupervisor(event.headers, deps.credentials, deps.clock.now())
-            : await authenticateOperator(event.headers, deps.operatorToken);
-      principals.set(event, principal);
+      principals.set(event, await caller.identify(bearer(event.headers)));
     },
   };
   const handler = middy<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2>()
@@ -93,7 +101,7 @@ function idempotencyKey(headers: Record<string, string | undefined>): string {
   return key;
 }
 
-function parse(schema: z.ZodType, value: unknown, where: string): unknown {
+function parse(schema: z.ZodMiniType, value: unknown, where: string): unknown {
   const result = schema.safeParse(value);
   if (result.success) return result.data;
   const detail = result.error.issues.map((i) => `${[where, ...i.path.map(String)].join('.')}: ${i.message}`).join('; ');

@@ -1,10 +1,11 @@
 /** What the human's page shows, gathered from the ports. */
 import type { Prompt } from '../../economy/attention.js';
 import type { JournalEntry } from '../../economy/ledger.js';
-import { noSpend, type LlmPrices, type LlmSpend } from '../../economy/llm.js';
+import { noSpend, type LlmModel, type LlmPrices, type LlmSpend } from '../../economy/llm.js';
 import { currentLease, type Agent, type Lease } from '../../economy/market.js';
 import { RESOURCES, type Resource } from '../../economy/resources.js';
-import type { Deps } from '../deps.js';
+import type { Config } from '../../economy/config.js';
+import type { AgentDirectory, BidBook, Clock, LedgerStore, LlmLedger, PromptBook, RoundLog } from '../../economy/ports.js';
 
 export interface AgentRow extends Agent {
   available: number;
@@ -35,7 +36,19 @@ export interface Dashboard {
   llm: { provider: string; model: string; prices: LlmPrices; spent: LlmSpend };
 }
 
-export async function loadDashboard(deps: Deps): Promise<Dashboard> {
+export interface DashboardDeps {
+  rounds: Pick<RoundLog, 'state' | 'history'>;
+  ledger: Pick<LedgerStore, 'audit' | 'getBalance' | 'journal'>;
+  prompts: Pick<PromptBook, 'pendingPrompts'>;
+  agents: Pick<AgentDirectory, 'listAgents'>;
+  bids: Pick<BidBook, 'activeLeases'>;
+  llmLedger: Pick<LlmLedger, 'spendByAgent' | 'spendByRound'>;
+  llm: LlmModel;
+  clock: Clock;
+  config: Pick<Config, 'llm'>;
+}
+
+export async function loadDashboard(deps: DashboardDeps): Promise<Dashboard> {
   const now = deps.clock.now();
   const [state, audit, prompts, agents, history, leases] = await Promise.all([
     deps.rounds.state(),

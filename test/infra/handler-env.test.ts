@@ -1,7 +1,7 @@
 /**
  * Nothing deploys that would fail at its first request for want of configuration: every variable
  * a handler's code reads without a default is set on that function in the template; every
- * variable set there is one its code reads; the default wiring (`defaultDeps`) builds from each
+ * variable set there is one its code reads; the wiring (wiring/base.ts) builds from each
  * function's template environment; and each bundled handler, as deployed, loads in Node and
  * answers a request.
  */
@@ -9,12 +9,14 @@ import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
+import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CONFIG_ENV } from '../../economy/config.js';
 import { REPO_ROOT } from '../../infra/handler-function.js';
-import { defaultDeps, type Deps } from '../../lambdas/deps.js';
-import { API_ROUTES, type ApiRoute } from '../../lambdas/routes.js';
+import { llmModelFromEnv } from '../../adapters/llm/settings.js';
+import { usesOperatorToken } from '../../infra/http-api.js';
+import { API_ROUTES, entryPoints, type ApiRoute, type Need } from '../../lambdas/routes.js';
+import { baseFromEnv } from '../../wiring/base.js';
 import { envReadsOf } from './support/env-reads.js';
 import { functionsOf, placeholderEnv, synthesize, type Synthesized, type TemplateFunction } from './support/synth.js';
 
@@ -32,7 +34,7 @@ const OPTIONAL = new Set<string>([
   'METERING_QUEUE_URL', // needed where usage is queued: checked below
 ]);
 /**
- * The ECS runner's configuration (lambdas/deps.ts): all or none. Without AGENT_CLUSTER a handler
+ * The ECS runner's configuration (wiring/aws.ts): all or none. Without AGENT_CLUSTER a handler
  * runs no agents (the API alone), which is what the stack deploys until the runner is wired.
  */
 const RUNNER_CONFIG = [
@@ -45,24 +47,22 @@ const RUNNER_CONFIG = [
   'AGENT_API_URL',
   'RUN_CREDENTIAL_KEY_ID',
 ];
-/** Entry points that write agents' workspaces (births) or sign URLs for one (a run's supervisor). */
-const WORKSPACE_ENTRIES = ['post-agents', 'post-admin-agents', 'post-run-workspace'];
 /** Set on every function for the Node runtime, not read by our code. */
 const FOR_THE_RUNTIME = new Set(['NODE_OPTIONS']);
-/** The LLM gateway's routes: they name the model (and the completions call it). */
-const LLM_ENTRIES = ['post-chat-completions', 'get-models'];
+/** What the routes table says each entry point needs. */
+const ENTRIES = entryPoints();
+const needs = (entry: string, need: Need) => ENTRIES.get(entry)?.needs.has(need) === true;
+/** Entry points whose callers are known by the operator token (the operator's, the human's). */
+const operatorEntries = new Set([...ENTRIES].filter(([, e]) => usesOperatorToken(e)).map(([name]) => name));
 
 let synth: Synthesized;
 let fns: TemplateFunction[];
 const reads = new Map<string, Set<string>>();
-/** Entry points whose handler fetches the operator token (found by asking, below). */
-const operatorEntries = new Set<string>();
 
 beforeAll(async () => {
   synth = synthesize({ bundle: true });
   fns = functionsOf(synth.json);
   for (const fn of fns) reads.set(fn.entry, (await envReadsOf(fn.entry)).names);
-  for (const route of API_ROUTES) if (await asksForOperatorToken(route)) operatorEntries.add(route.entry);
 });
 afterAll(() => synth.dispose());
 
@@ -71,32 +71,13 @@ function required(fn: TemplateFunction): string[] {
   const runner = 'AGENT_CLUSTER' in fn.environment;
   const names = [...(reads.get(fn.entry) ?? [])].filter((name) => !OPTIONAL.has(name) && (runner || !RUNNER_CONFIG.includes(name)));
   if (operatorEntries.has(fn.entry)) names.push('OPERATOR_TOKEN_SECRET_ARN');
-  if (LLM_ENTRIES.includes(fn.entry)) names.push('SYNTROPISM_LLM_PROVIDER', 'SYNTROPISM_LLM_MODEL');
-  if (WORKSPACE_ENTRIES.includes(fn.entry)) names.push('WORKSPACE_BUCKET');
-  // A run's supervisor reports usage through the API, which queues it.
-  if (fn.entry === 'post-run-usage') names.push('METERING_QUEUE_URL');
+  if (needs(fn.entry, 'llm')) names.push('SYNTROPISM_LLM_PROVIDER', 'SYNTROPISM_LLM_MODEL');
+  if (needs(fn.entry, 'workspaces')) names.push('WORKSPACE_BUCKET');
+  if (needs(fn.entry, 'meter')) names.push('METERING_QUEUE_URL');
   return names.sort();
 }
 
 const missing = (fn: TemplateFunction, environment: Record<string, unknown>): string[] => required(fn).filter((name) => !(name in environment));
-
-/**
- * Whether a route's handler uses the operator token: called with a wrong bearer token and deps
- * that hold nothing but the token, does it fetch the token? (What happens next does not matter.)
- */
-async function asksForOperatorToken(route: ApiRoute): Promise<boolean> {
-  let asked = false;
-  const deps = {
-    clock: { now: () => Date.now() },
-    agents: { agentIdForCredential: () => Promise.resolve(undefined) },
-    operatorToken: () => {
-      asked = true;
-      return Promise.resolve('the-real-token');
-    },
-  } as unknown as Deps;
-  await route.makeHandler(deps)(request(route, 'Bearer syn_not-a-credential-and-not-the-token'), {} as Context).catch(() => undefined);
-  return asked;
-}
 
 function request(route: Pick<ApiRoute, 'method' | 'path'>, authorization?: string): APIGatewayProxyEventV2 {
   return {
@@ -116,11 +97,11 @@ describe('handler environments', () => {
     // The API's entry points, the oracle, the metering consumer and the ECS task-stopped handler.
     expect(fns).toHaveLength(new Set(API_ROUTES.map((r) => r.entry)).size + 3);
     for (const fn of fns) {
-      expect([...reads.get(fn.entry)!], fn.entry).toEqual(expect.arrayContaining(['LEDGER_TABLE', 'JOURNAL_TABLE', 'RECORDS_TABLE', 'ROUND_SECONDS', 'OPERATOR_TOKEN_SECRET_ARN']));
+      expect([...reads.get(fn.entry)!], fn.entry).toEqual(expect.arrayContaining(['LEDGER_TABLE', 'JOURNAL_TABLE', 'RECORDS_TABLE', 'ROUND_SECONDS']));
+      // Only the code of the operator's and the human's routes reads where the operator token is.
+      expect(reads.get(fn.entry)!.has('OPERATOR_TOKEN_SECRET_ARN'), fn.entry).toBe(operatorEntries.has(fn.entry));
     }
-    // The admin API and the human page use the operator token; agent routes do not.
-    const expected = API_ROUTES.filter((r) => r.path.startsWith('/admin/') || r.path.startsWith('/human')).map((r) => r.entry);
-    expect([...operatorEntries].sort()).toEqual([...new Set(expected)].sort());
+    expect([...operatorEntries].sort()).toEqual(['get-admin-audit', 'get-admin-prompts', 'human', 'post-admin-agents', 'post-admin-prompt-reward']);
   });
 
   it('set on each function every variable its handler needs', () => {
@@ -134,11 +115,11 @@ describe('handler environments', () => {
     }
   });
 
-  it("let defaultDeps wire each handler from its function's environment", () => {
+  it("let the wiring build each handler's base from its function's environment", () => {
     for (const fn of fns) {
-      const deps = defaultDeps(placeholderEnv(fn.environment));
-      expect(deps.config.roundSeconds, fn.entry).toBe(60);
-      if (LLM_ENTRIES.includes(fn.entry)) expect(deps.llm.name).toBe('bedrock');
+      const base = baseFromEnv(placeholderEnv(fn.environment));
+      expect(base.config.roundSeconds, fn.entry).toBe(60);
+      if (needs(fn.entry, 'llm')) expect(llmModelFromEnv(base.env).name, fn.entry).toBe('bedrock');
     }
   });
 
@@ -146,7 +127,7 @@ describe('handler environments', () => {
     const fn = fns.find((f) => f.entry === 'post-bids')!;
     const { LEDGER_TABLE: _dropped, ...withoutLedger } = fn.environment;
     expect(missing(fn, withoutLedger)).toEqual(['LEDGER_TABLE']);
-    expect(() => defaultDeps(placeholderEnv(withoutLedger))).toThrow(/LEDGER_TABLE/);
+    expect(() => baseFromEnv(placeholderEnv(withoutLedger))).toThrow(/LEDGER_TABLE/);
     const admin = fns.find((f) => operatorEntries.has(f.entry))!;
     const { OPERATOR_TOKEN_SECRET_ARN: _secret, ...withoutSecret } = admin.environment;
     expect(missing(admin, withoutSecret)).toEqual(['OPERATOR_TOKEN_SECRET_ARN']);

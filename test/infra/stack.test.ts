@@ -12,7 +12,8 @@ import { RECORDS_INDEX, TTL_ATTRIBUTE } from '../../adapters/dynamodb/tables.js'
 import { AGENT_CONTAINER_NAME, AGENT_IMAGE_CONTEXT } from '../../infra/agents.js';
 import { REPO_ROOT } from '../../infra/handler-function.js';
 import { Metering } from '../../infra/metering.js';
-import { API_ROUTES } from '../../lambdas/routes.js';
+import { usesOperatorToken } from '../../infra/http-api.js';
+import { API_ROUTES, entryPoints } from '../../lambdas/routes.js';
 import { allowedOn, arnOf, functionsOf, refOf, statementsOf, synthesize, type Json, type Synthesized, type TemplateFunction } from './support/synth.js';
 
 let synth: Synthesized;
@@ -75,15 +76,8 @@ describe('tables', () => {
   });
 });
 
-/** The entry points of lambdas/routes.ts, each with its routes. */
-const entries = (): Map<string, typeof API_ROUTES> => {
-  const byEntry = new Map<string, (typeof API_ROUTES)[number][]>();
-  for (const route of API_ROUTES) byEntry.set(route.entry, [...(byEntry.get(route.entry) ?? []), route]);
-  return byEntry;
-};
-/** Routes that need the operator token: the admin API and the human page. */
-const operatorRoute = (path: string) => path.startsWith('/admin/') || path === '/human' || path.startsWith('/human/');
-
+/** The entry points of the routes table, each with its routes and what they need. */
+const entries = () => entryPoints(API_ROUTES);
 describe('Lambda functions', () => {
   it('are one per entry point of the API plus the oracle, the metering consumer and the task-stopped handler, Node 22 on arm64, each with its own log group with retention', () => {
     expect(fns.map((f) => f.entry).sort()).toEqual([...entries().keys(), 'oracle', 'metering', 'ecs-task-stopped'].sort());
@@ -107,43 +101,58 @@ describe('grants', () => {
   // A TransactWriteItems is authorised per item: Put, Update, Delete and ConditionCheck.
   const TRANSACTIONAL = ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:ConditionCheckItem'];
   const WRITES = ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem'];
-  const writers = () => [...[...entries()].filter(([, routes]) => routes.some((r) => r.method !== 'GET')).map(([entry]) => entry), 'oracle'];
 
-  it('let every function that moves money write transactionally to the ledger, journal and records tables', () => {
-    expect(writers()).toEqual(expect.arrayContaining(['post-bids', 'delete-bid', 'post-transfers', 'post-admin-agents', 'oracle']));
-    for (const entry of writers()) {
-      const statements = statementsOf(json, fnFor(entry).roleLogicalId);
-      for (const table of Object.values(tables())) {
-        expect([...allowedOn(statements, arnOf(table))], `${entry} on ${table}`).toEqual(expect.arrayContaining(TRANSACTIONAL));
-      }
-    }
-  });
-
-  it('let the read-only (GET) routes read, query and scan, and write nothing', () => {
-    const readers = [...entries()].filter(([, routes]) => routes.every((r) => r.method === 'GET')).map(([entry]) => entry);
-    expect(readers).toEqual(expect.arrayContaining(['get-me', 'get-market', 'get-admin-audit']));
-    for (const entry of readers) {
-      const statements = statementsOf(json, fnFor(entry).roleLogicalId);
+  /**
+   * The routes table is the one source of truth for auth and grants: each entry point's function
+   * gets exactly what its routes' rules say (the table's access, its callers, its needs), and the
+   * API has exactly the table's routes.
+   */
+  it('give every entry point of the routes table exactly the grants and settings its rules say, and nothing else', () => {
+    const secretId = resourcesOf('AWS::SecretsManager::Secret')[0]![0];
+    const bucketId = resourcesOf('AWS::S3::Bucket').find(([, b]) => b.Properties.VersioningConfiguration)![0];
+    const queueId = resourcesOf('AWS::SQS::Queue').find(([, q]) => q.Properties.RedrivePolicy)![0];
+    const seen = { write: 0, read: 0, operator: 0, llm: 0, model: 0, workspaces: 0, meter: 0 };
+    for (const [entry, rules] of entries()) {
+      const fn = fnFor(entry);
+      const statements = statementsOf(json, fn.roleLogicalId);
       for (const table of Object.values(tables())) {
         const allowed = [...allowedOn(statements, arnOf(table))];
         expect(allowed, `${entry} on ${table}`).toEqual(expect.arrayContaining(['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:Scan']));
-        expect(allowed.filter((a) => WRITES.includes(a)), `${entry} on ${table}`).toEqual([]);
+        if (rules.access === 'write') expect(allowed, `${entry} on ${table}`).toEqual(expect.arrayContaining(TRANSACTIONAL));
+        else expect(allowed.filter((a) => WRITES.includes(a)), `${entry} on ${table}`).toEqual([]);
       }
+      seen[rules.access] += 1;
+
+      const operator = usesOperatorToken(rules);
+      expect(allowedOn(statements, { Ref: secretId }).has('secretsmanager:GetSecretValue'), `${entry}: the operator token`).toBe(operator);
+      expect(fn.environment.OPERATOR_TOKEN_SECRET_ARN, entry).toEqual(operator ? { Ref: secretId } : undefined);
+      if (operator) seen.operator += 1;
+
+      const llm = rules.needs.has('llm');
+      expect(fn.environment.SYNTROPISM_LLM_PROVIDER, `${entry}: llm`).toBe(llm ? 'bedrock' : undefined);
+      const model = statements.some((st) => st.actions.some((a) => a.startsWith('bedrock:')));
+      expect(model, `${entry}: model`).toBe(rules.needs.has('model'));
+
+      const workspaces = statements.some((st) => st.actions.includes('s3:PutObject') && JSON.stringify(st.resources).includes(bucketId));
+      expect(workspaces, `${entry}: workspaces`).toBe(rules.needs.has('workspaces'));
+      expect(fn.environment.WORKSPACE_BUCKET !== undefined, `${entry}: WORKSPACE_BUCKET`).toBe(rules.needs.has('workspaces'));
+
+      const meter = allowedOn(statements, arnOf(queueId)).has('sqs:SendMessage');
+      expect(meter, `${entry}: meter`).toBe(rules.needs.has('meter'));
+      expect(fn.environment.METERING_QUEUE_URL !== undefined, `${entry}: METERING_QUEUE_URL`).toBe(rules.needs.has('meter'));
+      for (const need of rules.needs) seen[need] += 1;
     }
+    // Each kind of rule is exercised (the checks above can tell a grant from its absence).
+    for (const [kind, count] of Object.entries(seen)) expect(count, kind).toBeGreaterThan(0);
+    expect(seen.operator).toBe(5);
   });
 
-  it('let only the /admin/* routes and the human page read the operator token, and tell them where it is', () => {
-    const secrets = resourcesOf('AWS::SecretsManager::Secret');
-    expect(secrets).toHaveLength(1);
-    const secretId = secrets[0]![0];
-    for (const [entry, routes] of entries()) {
-      const fn = fnFor(entry);
-      const canRead = allowedOn(statementsOf(json, fn.roleLogicalId), { Ref: secretId }).has('secretsmanager:GetSecretValue');
-      const operator = routes.some((r) => operatorRoute(r.path));
-      expect(canRead, entry).toBe(operator);
-      expect(fn.environment.OPERATOR_TOKEN_SECRET_ARN, entry).toEqual(operator ? { Ref: secretId } : undefined);
+  it('let the oracle and the metering consumer write, and neither read the operator token', () => {
+    for (const entry of ['oracle', 'metering']) {
+      const statements = statementsOf(json, fnFor(entry).roleLogicalId);
+      for (const table of Object.values(tables())) expect([...allowedOn(statements, arnOf(table))], `${entry} on ${table}`).toEqual(expect.arrayContaining(TRANSACTIONAL));
+      expect(fnFor(entry).environment.OPERATOR_TOKEN_SECRET_ARN).toBeUndefined();
     }
-    expect(fns.find((f) => f.entry === 'oracle')!.environment.OPERATOR_TOKEN_SECRET_ARN).toBeUndefined();
   });
 
   it('let only the LLM gateway’s completions call the Bedrock model it is configured with, within its deadline', () => {

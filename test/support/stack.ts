@@ -12,9 +12,9 @@ import { tableDefinitions, type Tables } from '../../adapters/dynamodb/tables.js
 import { llmProviderFromEnv } from '../../adapters/llm/provider.js';
 import { loadConfig, type Config } from '../../economy/config.js';
 import type { Clock, MeterQueue, WorkspaceAccess } from '../../economy/ports.js';
-import { dynamoDeps, type Deps } from '../../lambdas/deps.js';
+import { dynamoDeps, type Deps } from '../../wiring/deps.js';
 import { makeHandler as makeOracle } from '../../lambdas/oracle.js';
-import { API_ROUTES } from '../../lambdas/routes.js';
+import { allRoutes } from '../../lambdas/all-routes.js';
 import { startGateway, type Gateway } from '../../local/gateway.js';
 import { testClient } from './dynamodb.js';
 
@@ -75,7 +75,7 @@ export async function startTestStack(
     ...(options.workspaceAccess ? { workspaceAccess: options.workspaceAccess } : {}),
   });
   const gateway = await startGateway(
-    API_ROUTES.map((r) => ({ method: r.method, path: r.path, handler: r.makeHandler(deps) })),
+    allRoutes(deps),
     options.socketPath ? { socketPath: options.socketPath } : {},
   );
   const oracle = makeOracle(deps);
