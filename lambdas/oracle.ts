@@ -3,6 +3,8 @@
  * match the leases. The schedule's firing time names the round's tick, so a repeated delivery of
  * the same event changes nothing.
  */
+import { Logger } from '@aws-lambda-powertools/logger';
+import { Metrics } from '@aws-lambda-powertools/metrics';
 import type { ScheduledEvent } from 'aws-lambda';
 import { reconcile, type Reconciled } from '../economy/launcher.js';
 import { runRound, type RoundDeps, type RoundReport } from '../economy/round.js';
@@ -10,6 +12,7 @@ import type { RunCredentials, Runner } from '../economy/ports.js';
 import { runnerOf } from '../wiring/aws.js';
 import { deployed } from '../wiring/base.js';
 import { agentsOf, bidsOf, ledgerOf, promptsOf, roundsOf, runCredentialsOf } from '../wiring/dynamodb.js';
+import { METRICS_NAMESPACE, roundTelemetry } from './round-telemetry.js';
 
 /** The round's ports, and the launcher's where this deployment runs agents. */
 export type OracleDeps = RoundDeps & { credentials: RunCredentials; runner?: Runner | undefined };
@@ -35,5 +38,8 @@ export function makeHandler(deps: OracleDeps, log: (report: OracleReport) => voi
 }
 
 export const handler = deployed((b) =>
-  makeHandler({ rounds: roundsOf(b), bids: bidsOf(b), prompts: promptsOf(b), agents: agentsOf(b), ledger: ledgerOf(b), credentials: runCredentialsOf(b), runner: runnerOf(b), clock: b.clock, config: b.config }),
+  makeHandler(
+    { rounds: roundsOf(b), bids: bidsOf(b), prompts: promptsOf(b), agents: agentsOf(b), ledger: ledgerOf(b), credentials: runCredentialsOf(b), runner: runnerOf(b), clock: b.clock, config: b.config },
+    roundTelemetry(new Logger({ serviceName: 'syntropism-oracle' }), new Metrics({ namespace: METRICS_NAMESPACE, serviceName: 'oracle' })),
+  ),
 );

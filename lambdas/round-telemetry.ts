@@ -1,0 +1,34 @@
+/**
+ * What the oracle tells CloudWatch after each round: a structured log line (Powertools Logger)
+ * and the round's numbers as metrics in the embedded metric format (Powertools Metrics, written to
+ * the log, so no API call and no permission): volume, winners, settled and voided leases, expired
+ * bids and prompts, deaths, and agents started or failed to start. A round that did not run
+ * counts as `RoundSkipped`, so that a missed round shows on a dashboard.
+ */
+import type { Logger } from '@aws-lambda-powertools/logger';
+import { MetricUnit, type Metrics } from '@aws-lambda-powertools/metrics';
+import type { OracleReport } from './oracle.js';
+
+export const METRICS_NAMESPACE = 'Syntropism';
+
+export function roundTelemetry(logger: Logger, metrics: Metrics): (report: OracleReport) => void {
+  return (report) => {
+    logger.info('oracle round', { report });
+    if (!report.ran) {
+      metrics.addMetric('RoundSkipped', MetricUnit.Count, 1);
+    } else {
+      metrics.addMetric('RoundVolumeMicros', MetricUnit.NoUnit, report.volume);
+      metrics.addMetric('RoundWinners', MetricUnit.Count, report.winners);
+      metrics.addMetric('LeasesSettled', MetricUnit.Count, report.settled);
+      metrics.addMetric('LeasesVoided', MetricUnit.Count, report.voided);
+      metrics.addMetric('BidsExpired', MetricUnit.Count, report.expired);
+      metrics.addMetric('PromptsExpired', MetricUnit.Count, report.expiredPrompts);
+      metrics.addMetric('AgentsDied', MetricUnit.Count, report.died);
+    }
+    if (report.launched) {
+      metrics.addMetric('AgentsStarted', MetricUnit.Count, report.launched.started.length);
+      metrics.addMetric('AgentStartFailures', MetricUnit.Count, report.launched.failed.length);
+    }
+    metrics.publishStoredMetrics();
+  };
+}
