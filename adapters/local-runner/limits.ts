@@ -9,7 +9,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { cgroupV1Usage, cgroupV2Usage, type MeasuredUsage } from '../../agent-container/supervisor/cgroup-usage.js';
+import { cgroupV1Usage, cgroupV2Usage, counter, readNumber, type MeasuredUsage } from '../../agent-container/supervisor/cgroup-usage.js';
 
 export type LimiterKind = 'cgroup-v2' | 'cgroup-v1' | 'prlimit' | 'none';
 
@@ -76,23 +76,6 @@ function tryWrite(file: string, value: string): void {
     writeFileSync(file, value);
   } catch {
     // optional knobs (swap limits) may not exist on every kernel
-  }
-}
-
-function readNumber(file: string): number {
-  try {
-    return Number(readFileSync(file, 'utf8').trim()) || 0;
-  } catch {
-    return 0;
-  }
-}
-
-function counter(file: string, key: string): number {
-  try {
-    const line = readFileSync(file, 'utf8').split('\n').find((l) => l.startsWith(`${key} `));
-    return line ? Number(line.split(' ')[1]) : 0;
-  } catch {
-    return 0;
   }
 }
 

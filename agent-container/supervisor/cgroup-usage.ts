@@ -13,7 +13,8 @@ export interface MeasuredUsage {
 
 const ROOT = '/sys/fs/cgroup';
 
-function readNumber(file: string): number {
+/** A number a kernel file holds (0 when it is missing or unreadable). */
+export function readNumber(file: string): number {
   try {
     return Number(readFileSync(file, 'utf8').trim()) || 0;
   } catch {
@@ -21,7 +22,8 @@ function readNumber(file: string): number {
   }
 }
 
-function counter(file: string, key: string): number {
+/** The value of `key` in a kernel file of `key value` lines (0 when missing). */
+export function counter(file: string, key: string): number {
   try {
     const line = readFileSync(file, 'utf8').split('\n').find((l) => l.startsWith(`${key} `));
     return line ? Number(line.split(' ')[1]) : 0;
