@@ -34,7 +34,8 @@ export interface Confinement {
   usage(pid: number | undefined): MeasuredUsage;
   /** SIGKILL to every process of the run; `pid` as above. */
   killAll(pid: number | undefined): void;
-  dispose(): void;
+  /** Removes the run's groups, once the killed processes have left them (the kernel takes a moment). */
+  dispose(): Promise<void>;
 }
 
 /** The most processes one run may have: enough for any agent, too few for a fork bomb. */
@@ -200,10 +201,7 @@ function cgroupV2(name: string, limits: Limits): Confinement {
       if (existsSync(join(dir, 'cgroup.kill'))) tryWrite(join(dir, 'cgroup.kill'), '1');
       killGroup(join(dir, 'cgroup.procs'));
     },
-    dispose: () => {
-      tryRmdir(dir);
-      tryRmdir(parent);
-    },
+    dispose: () => removeWhenEmpty([dir], [parent]),
   };
 }
 
@@ -239,10 +237,7 @@ function cgroupV1(name: string, limits: Limits): Confinement {
     oomKilled: () => counter(join(memory, 'memory.oom_control'), 'oom_kill') > oomBefore || readNumber(join(memory, 'memory.failcnt')) > 0,
     usage: () => cgroupV1Usage(cpuacct, memory),
     killAll: () => killGroup(join(memory, 'cgroup.procs')),
-    dispose: () => {
-      for (const dir of dirs) tryRmdir(dir);
-      for (const controller of ['memory', 'cpu', 'cpuacct', 'pids']) tryRmdir(join(V1(controller), groupRoot));
-    },
+    dispose: () => removeWhenEmpty(dirs, ['memory', 'cpu', 'cpuacct', 'pids'].map((controller) => join(V1(controller), groupRoot))),
   };
 }
 
@@ -270,7 +265,7 @@ function withoutCgroup(kind: 'prlimit' | 'none'): Confinement {
         }
       }
     },
-    dispose: () => undefined,
+    dispose: () => Promise.resolve(),
   };
 }
 
@@ -297,6 +292,19 @@ function processTree(root: number): { pid: number; cpuTicks: number; rssBytes: n
   };
   walk(root);
   return out;
+}
+
+/**
+ * Removes a run's groups, retrying for up to two seconds while killed processes are still leaving
+ * them, then the parents they leave empty (a parent another run still uses stays).
+ */
+async function removeWhenEmpty(groups: readonly string[], parents: readonly string[]): Promise<void> {
+  let left = groups.filter((dir) => !tryRmdir(dir) && existsSync(dir));
+  for (let attempt = 0; left.length > 0 && attempt < 40; attempt += 1) {
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    left = left.filter((dir) => !tryRmdir(dir) && existsSync(dir));
+  }
+  for (const parent of parents) tryRmdir(parent);
 }
 
 function tryRmdir(dir: string): boolean {

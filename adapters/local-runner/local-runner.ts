@@ -262,7 +262,7 @@ export class LocalRunner implements Runner {
     const reason: ExitReason =
       run.stopping ?? (run.confinement.oomKilled() ? 'out-of-memory' : code === 0 && at >= run.spec.endsAt ? 'lease-ended' : 'crashed');
     await this.report(run, true);
-    run.confinement.dispose();
+    await run.confinement.dispose();
     this.runs.delete(run.spec.agentId);
     this.options.onExit?.({
       agentId: run.spec.agentId,

@@ -12,8 +12,8 @@ beforeAll(async () => {
 });
 afterAll(() => stack.close());
 
-const audit = async () => (await stack.api.call('GET', '/admin/audit', { token: OPERATOR_TOKEN })).body;
-const me = async (token: string) => (await stack.api.call('GET', '/me', { token })).body;
+const audit = () => stack.api.audit();
+const me = (token: string) => stack.api.me(token);
 const reward = (promptId: string, body: unknown, token = OPERATOR_TOKEN) => stack.api.call('POST', `/admin/prompts/${promptId}/reward`, { token, body });
 
 describe('prompts and rewards', () => {

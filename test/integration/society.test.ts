@@ -6,7 +6,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { OPERATOR_TOKEN, SMALL_BUNDLE, startTestStack, type TestStack } from '../support/stack.js';
+import { SMALL_BUNDLE, startTestStack, type TestStack } from '../support/stack.js';
 
 let stack: TestStack;
 beforeAll(async () => {
@@ -15,12 +15,9 @@ beforeAll(async () => {
 });
 afterAll(() => stack.close());
 
-const me = async (token: string) => (await stack.api.call('GET', '/me', { token })).body;
-const audit = async () => (await stack.api.call('GET', '/admin/audit', { token: OPERATOR_TOKEN })).body;
-const round = async () => {
-  stack.clock.advance(stack.deps.config.roundSeconds);
-  return stack.oracle();
-};
+const me = (token: string) => stack.api.me(token);
+const audit = () => stack.api.audit();
+const round = () => stack.nextRound();
 
 describe('spawning', () => {
   it('burns the fee, moves the endowment, copies the workspace and records the lineage', async () => {

@@ -18,12 +18,9 @@ beforeAll(async () => {
 });
 afterAll(() => stack.close());
 
-const me = async (token: string) => (await stack.api.call('GET', '/me', { token })).body;
-const audit = async () => (await stack.api.call('GET', '/admin/audit', { token: OPERATOR_TOKEN })).body;
-const round = async () => {
-  stack.clock.advance(stack.deps.config.roundSeconds);
-  return stack.oracle();
-};
+const me = (token: string) => stack.api.me(token);
+const audit = () => stack.api.audit();
+const round = () => stack.nextRound();
 
 describe('a sponsored bid', () => {
   it('is held and paid by the sponsor, and buys the other agent a lease', async () => {

@@ -141,7 +141,7 @@ describe.skipIf(!hasMoto)(`the agent task's supervisor${hasMoto ? '' : ` (${MOTO
 
     expect(await exited, output).toBe(0);
     const stoppedAt = Date.now();
-    cgroup.dispose();
+    await cgroup.dispose();
     expect(stoppedAt).toBeGreaterThanOrEqual(runsUntil);
     expect(stoppedAt).toBeLessThan(runsUntil + 6000); // the end, the stop, the last report and the upload
 

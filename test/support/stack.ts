@@ -48,6 +48,8 @@ export interface TestStack {
   gateway: Gateway;
   /** One oracle invocation, for the tick of the clock's current time. */
   oracle: () => ReturnType<ReturnType<typeof makeOracle>>;
+  /** The clock moved on one round period, then the oracle invoked. */
+  nextRound: () => ReturnType<ReturnType<typeof makeOracle>>;
   api: Api;
   close(): Promise<void>;
 }
@@ -86,6 +88,10 @@ export async function startTestStack(
     clock,
     gateway,
     oracle: () => oracle({ time: new Date(clock.now()).toISOString() }),
+    nextRound: () => {
+      clock.advance(config.roundSeconds);
+      return oracle({ time: new Date(clock.now()).toISOString() });
+    },
     api: new Api(gateway.url),
     close: () => gateway.close(),
   };
@@ -114,6 +120,16 @@ export class Api {
     return { status: res.status, body: text ? JSON.parse(text) : undefined };
   }
 
+  /** `GET /me` as the agent with this credential: its body. */
+  async me(token: string): Promise<any> {
+    return (await this.call('GET', '/me', { token })).body;
+  }
+
+  /** `GET /admin/audit` as the operator: its body. */
+  async audit(): Promise<any> {
+    return (await this.call('GET', '/admin/audit', { token: OPERATOR_TOKEN })).body;
+  }
+
   /** Creates an agent as the operator; returns its id and credential. */
   async createAgent(endowment: number): Promise<{ agentId: string; credential: string }> {
     const reply = await this.call('POST', '/admin/agents', { token: OPERATOR_TOKEN, body: { endowment } });
@@ -129,8 +145,7 @@ export async function leasedAgent(stack: TestStack, bundle = SMALL_BUNDLE, amoun
   const agent = await stack.api.createAgent(Math.max(10_000_000, 2 * amount));
   const bid = await stack.api.call('POST', '/bids', { token: agent.credential, body: { bundle, amount } });
   if (bid.status !== 201) throw new Error(`bid: ${bid.status} ${JSON.stringify(bid.body)}`);
-  stack.clock.advance(stack.deps.config.roundSeconds);
-  const report = await stack.oracle();
+  const report = await stack.nextRound();
   if (!report.ran) throw new Error(`round did not run: ${JSON.stringify(report)}`);
   const me = await stack.api.call('GET', '/me', { token: agent.credential });
   if (!me.body.lease) throw new Error(`no lease won: ${JSON.stringify(report)}`);
