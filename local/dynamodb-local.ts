@@ -9,7 +9,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
-import { spawnTied } from '../adapters/local-runner/tied-process.js';
+import { spawnTied, stopChild } from '../adapters/local-runner/tied-process.js';
 import { freePort } from './free-port.js';
 
 export interface DynamoDbLocal {
@@ -80,14 +80,7 @@ export async function startDynamoDbLocal(options: DynamoDbLocalOptions = {}): Pr
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
 
   const endpoint = `http://127.0.0.1:${port}`;
-  const stop = async () => {
-    if (child.exitCode === null && child.signalCode === null) {
-      child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
-      await exited;
-      clearTimeout(timer);
-    }
-  };
+  const stop = () => stopChild(child, exited);
   try {
     await waitUntilReady(endpoint, exited, options.startTimeoutMs ?? 30_000);
   } catch (err) {

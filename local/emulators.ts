@@ -5,7 +5,7 @@
 import type { ChildProcess } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { spawnTied } from '../adapters/local-runner/tied-process.js';
+import { spawnTied, stopChild } from '../adapters/local-runner/tied-process.js';
 import { freePort } from './free-port.js';
 
 export interface EmulatorProcess {
@@ -21,14 +21,7 @@ export async function startFauxqsProcess(): Promise<EmulatorProcess> {
   const child = spawnTied(process.execPath, [cli], { env: { ...process.env, FAUXQS_PORT: String(port), FAUXQS_HOST: '127.0.0.1' }, stdio: 'ignore' });
   const endpoint = `http://127.0.0.1:${port}`;
   const exited = new Promise((resolve) => child.once('exit', resolve));
-  const stop = async () => {
-    if (child.exitCode === null && child.signalCode === null) {
-      child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
-      await exited;
-      clearTimeout(timer);
-    }
-  };
+  const stop = () => stopChild(child, exited);
   const deadline = Date.now() + 20_000;
   for (;;) {
     try {

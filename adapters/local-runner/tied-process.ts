@@ -22,3 +22,12 @@ export function spawnTied(command: string, args: readonly string[], options: Spa
   const tied = tiedCommand(command, args);
   return spawn(tied.command, tied.args, { ...options, detached: true });
 }
+
+/** Stops a child: SIGTERM, then SIGKILL if it has not exited within `graceMs`; resolves once it has exited. */
+export async function stopChild(child: ChildProcess, exited: Promise<unknown>, graceMs = 5000): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+  await exited;
+  clearTimeout(timer);
+}

@@ -6,7 +6,7 @@
 import type { AuditReport, JournalEntry } from '../../economy/ledger.js';
 import type { Artifact, OpenListing } from '../../economy/artifacts.js';
 import type { Bid, BidState, Lease } from '../../economy/market.js';
-import type { Page } from '../../economy/ports.js';
+import type { InboxItem, Page } from '../../economy/ports.js';
 import type { Bundle } from '../../economy/resources.js';
 
 export class ApiError extends Error {
@@ -65,6 +65,8 @@ export interface LlmReply {
   bucket: { tokens: number; capacity: number };
 }
 
+export type { InboxItem };
+
 /** Every write accepts an idempotency key: a retry with the same key is applied once. */
 export interface WriteOptions {
   idempotencyKey?: string;
@@ -81,15 +83,6 @@ export interface Prompt {
   reply?: string;
 }
 
-export interface InboxItem {
-  itemId: string;
-  kind: 'reply' | 'message';
-  from: string;
-  body: string;
-  promptId?: string;
-  reward?: number;
-  at: number;
-}
 
 export interface PageQuery {
   limit?: number;
