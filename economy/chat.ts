@@ -76,6 +76,7 @@ export async function completeChat(deps: ChatDeps, req: { agentId: string; idemp
   const reserved = input + request.maxTokens;
 
   // Reserve, in the write that records the call.
+  let begunAt = 0;
   for (let attempt = 1; ; attempt += 1) {
     const at = deps.clock.now();
     const stored = await deps.llmLedger.bucket(agentId);
@@ -93,7 +94,10 @@ export async function completeChat(deps: ChatDeps, req: { agentId: string; idemp
     }
     const bucket: StoredBucket = { leaseId: lease.leaseId, spec, state: reservation.state };
     const begun = await deps.llmLedger.begin({ agentId, key, requestHash, bucket, version: stored?.version ?? 0, reserved, now: at });
-    if (begun === 'begun') break;
+    if (begun === 'begun') {
+      begunAt = at;
+      break;
+    }
     if (begun === 'key-used') {
       const again = await replay(deps, agentId, key, requestHash);
       if (again) return again;
@@ -108,7 +112,8 @@ export async function completeChat(deps: ChatDeps, req: { agentId: string; idemp
   try {
     const out = await deps.llm.complete({ messages: request.messages, maxTokens: request.maxTokens, ...(request.temperature !== undefined ? { temperature: request.temperature } : {}), signal: timeout });
     completion = {
-      id: `chatcmpl-${createHash('sha256').update(`${agentId}\0${key}`).digest('base64url').slice(0, 24)}`,
+      // One per call: a replay returns it, and a key used again after its window makes another (metered apart).
+      id: `chatcmpl-${createHash('sha256').update(`${agentId}\0${key}\0${begunAt}`).digest('base64url').slice(0, 24)}`,
       created: Math.floor(deps.clock.now() / 1000),
       model: out.model,
       provider: deps.llm.name,
@@ -138,25 +143,31 @@ export async function completeChat(deps: ChatDeps, req: { agentId: string; idemp
   }
   if (!completion) throw new UpstreamError(failure!.timedOut ? `the model did not answer within ${deps.config.llm.timeoutSeconds} s; the call was charged what it reserved` : `the model failed: ${failure!.message}`);
 
-  // Metered where it was spent (once per call: the report's id is the call's).
-  await deps.usage.apply({
+  await meter(deps, agentId, lease.leaseId, completion);
+  return { completion, bucket: { tokens: tokensIn(after.state, after.spec), capacity: after.spec.capacity } };
+}
+
+/** Meters a completed call's tokens to its lease, once: the report's id is the call's. */
+function meter(deps: Pick<ChatDeps, 'usage' | 'clock'>, agentId: string, leaseId: string, completion: ChatCompletion) {
+  return deps.usage.apply({
     reportId: `llm-${completion.id.slice('chatcmpl-'.length)}`,
     agentId,
-    leaseId: lease.leaseId,
+    leaseId,
     at: deps.clock.now(),
     cpuMicros: 0,
-    llmTokens: used,
+    llmTokens: completion.usage.promptTokens + completion.usage.completionTokens,
     peakMemoryBytes: 0,
   });
-  return { completion, bucket: { tokens: tokensIn(after.state, after.spec), capacity: after.spec.capacity } };
 }
 
 /** The first result of a call already made under this key, if any. */
 async function replay(deps: ChatDeps, agentId: string, key: string, requestHash: string): Promise<ChatResult | undefined> {
-  const prior = await deps.llmLedger.call(agentId, key);
+  const prior = await deps.llmLedger.call(agentId, key, deps.clock.now());
   if (!prior) return undefined;
   if (prior.requestHash !== requestHash) throw new IdempotencyMismatchError(key);
   if (prior.status === 'pending' || !prior.completion) throw new CallInProgressError(`a call with idempotency key ${key} is still in progress`);
+  // Metering once more applies nothing if the first time did, and catches up if it failed.
+  await meter(deps, agentId, prior.leaseId, prior.completion);
   const stored = await deps.llmLedger.bucket(agentId);
   return {
     completion: prior.completion,

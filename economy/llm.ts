@@ -88,6 +88,8 @@ export interface LlmSpend {
 
 export const noSpend = (): LlmSpend => ({ calls: 0, inputTokens: 0, outputTokens: 0, cost: 0 });
 
+export const addSpend = (a: LlmSpend, b: LlmSpend): LlmSpend => ({ calls: a.calls + b.calls, inputTokens: a.inputTokens + b.inputTokens, outputTokens: a.outputTokens + b.outputTokens, cost: a.cost + b.cost });
+
 /** Nano-dollars as dollars, for people: "$0.000125". */
 export function formatDollars(nano: number): string {
   return `$${formatScaledDecimal(nano, 9)}`;

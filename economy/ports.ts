@@ -308,6 +308,8 @@ export interface LlmCall {
   requestHash: string;
   status: 'pending' | 'done';
   reserved: number;
+  /** The lease the call was made in (its tokens are metered there). */
+  leaseId: string;
   completion?: ChatCompletion;
 }
 
@@ -317,7 +319,7 @@ export interface LlmCall {
  */
 export interface LlmLedger {
   bucket(agentId: string): Promise<{ bucket: StoredBucket; version: number } | undefined>;
-  call(agentId: string, key: string): Promise<LlmCall | undefined>;
+  call(agentId: string, key: string, now: number): Promise<LlmCall | undefined>;
   /** The bucket after a reservation and the call, pending: one write, if the bucket is unchanged and the key unused. */
   begin(req: { agentId: string; key: string; requestHash: string; bucket: StoredBucket; version: number; reserved: number; now: number }): Promise<'begun' | 'bucket-moved' | 'key-used'>;
   /**

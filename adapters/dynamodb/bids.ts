@@ -9,7 +9,6 @@
  * Every change that moves money goes through the ledger's `commit`, in the same transaction.
  */
 import { GetCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { createHash } from 'node:crypto';
 import { ConflictError, ForbiddenError, NotFoundError } from '../../economy/errors.js';
 import { planCapture, planHold, planRelease } from '../../economy/ledger.js';
 import { newBid, type Bid, type BidState, type Lease } from '../../economy/market.js';
@@ -20,7 +19,7 @@ import { assertLimit, decodeCursor, encodeCursor } from './cursor.js';
 import type { DynamoLedgerStore } from './ledger.js';
 import { queryAll, recordOf } from './records.js';
 import { DynamoRoundLog } from './rounds.js';
-import { INDEX_SHARDS, RECORDS_INDEX, sortable, type Tables } from './tables.js';
+import { INDEX_SHARDS, RECORDS_INDEX, shardOf, sortable, type Tables } from './tables.js';
 import type { Write } from './transact.js';
 import { isConditionFailure } from './conditions.js';
 
@@ -28,10 +27,6 @@ const bidKey = (payerId: string, bidId: string) => ({ pk: `agent#${payerId}`, sk
 const leaseKey = (agentId: string, leaseId: string) => ({ pk: `agent#${agentId}`, sk: `lease#${leaseId}` });
 const profileKey = (agentId: string) => ({ pk: `agent#${agentId}`, sk: 'profile' });
 
-/** Spreads index entries over shards by id, so that no index partition takes every write. */
-function shardOf(id: string): number {
-  return createHash('sha1').update(id).digest().readUInt16BE(0) % INDEX_SHARDS;
-}
 
 /** A new pending bid's item, in the pending index. */
 export function bidPut(tables: Tables, bid: Bid): Write {
@@ -39,7 +34,7 @@ export function bidPut(tables: Tables, bid: Bid): Write {
     item: {
       Put: {
         TableName: tables.records,
-        Item: { ...bidKey(bid.payerId, bid.bidId), t: 'bid', ...bid, gsi1pk: `pending#${shardOf(bid.bidId)}`, gsi1sk: `${sortable(bid.placedAt)}#${bid.bidId}` },
+        Item: { ...bidKey(bid.payerId, bid.bidId), t: 'bid', ...bid, gsi1pk: `pending#${shardOf(bid.bidId, INDEX_SHARDS)}`, gsi1sk: `${sortable(bid.placedAt)}#${bid.bidId}` },
         ConditionExpression: 'attribute_not_exists(pk)',
       },
     },
@@ -142,7 +137,7 @@ export class DynamoBidBook implements BidBook {
               ...leaseKey(lease.agentId, lease.leaseId),
               t: 'lease',
               ...lease,
-              gsi1pk: `lease#${shardOf(lease.leaseId)}`,
+              gsi1pk: `lease#${shardOf(lease.leaseId, INDEX_SHARDS)}`,
               gsi1sk: `${sortable(lease.endsAt)}#${lease.leaseId}`,
             },
             ConditionExpression: 'attribute_not_exists(pk)',

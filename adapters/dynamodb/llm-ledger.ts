@@ -3,7 +3,7 @@
  *   agent#<id> / llm-bucket              the agent's one token bucket, with a version
  *   agent#<id> / llm-call#<key digest>   a call under its idempotency key (kept like idempotency records)
  *   agent#<id> / llm-spend               what the agent's calls spent, in all
- *   llm-spend#round / <round>            what the calls of a round spent
+ *   llm-spend#round / <round>#<shard>    what the calls of a round spent, spread over shards by agent
  * A reservation writes the bucket (only if unchanged since read) and the pending call (only if its
  * key is unused) in one transaction; settling writes the bucket, the call's completion and the
  * spend in another.
@@ -11,15 +11,17 @@
 import { BatchGetCommand, GetCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { createHash } from 'node:crypto';
 import { ConflictError } from '../../economy/errors.js';
-import { noSpend, type LlmSpend } from '../../economy/llm.js';
+import { addSpend, noSpend, type LlmSpend } from '../../economy/llm.js';
 import type { LlmCall, LlmLedger, StoredBucket } from '../../economy/ports.js';
-import { sortable, TTL_ATTRIBUTE, type Tables } from './tables.js';
+import { shardOf, sortable, TTL_ATTRIBUTE, type Tables } from './tables.js';
 import { transactWrite, type Write } from './transact.js';
 
 const bucketKey = (agentId: string) => ({ pk: `agent#${agentId}`, sk: 'llm-bucket' });
 const callKey = (agentId: string, key: string) => ({ pk: `agent#${agentId}`, sk: `llm-call#${createHash('sha256').update(key).digest('base64url')}` });
 const agentSpendKey = (agentId: string) => ({ pk: `agent#${agentId}`, sk: 'llm-spend' });
-const roundSpendKey = (round: number) => ({ pk: 'llm-spend#round', sk: sortable(round) });
+/** A round's spend is spread over shards by agent, so that concurrent calls of different agents do not contend for one item. */
+export const ROUND_SPEND_SHARDS = 16;
+const roundSpendKey = (round: number, shard: number) => ({ pk: 'llm-spend#round', sk: `${sortable(round)}#${shard}` });
 
 /** Which of the transaction's conditions failed. */
 class BucketMoved extends ConflictError {}
@@ -39,10 +41,10 @@ export class DynamoLlmLedger implements LlmLedger {
     return { bucket: { leaseId: Item.leaseId as string, spec: Item.spec as StoredBucket['spec'], state: Item.state as StoredBucket['state'] }, version: Item.version as number };
   }
 
-  async call(agentId: string, key: string): Promise<LlmCall | undefined> {
+  async call(agentId: string, key: string, now: number): Promise<LlmCall | undefined> {
     const { Item } = await this.client.send(new GetCommand({ TableName: this.tables.records, Key: callKey(agentId, key), ConsistentRead: true }));
-    if (!Item || (Item[TTL_ATTRIBUTE] as number) * 1000 < Date.now()) return undefined;
-    return { requestHash: Item.requestHash as string, status: Item.status as LlmCall['status'], reserved: Item.reserved as number, ...(Item.completion ? { completion: Item.completion as LlmCall['completion'] } : {}) };
+    if (!Item || (Item[TTL_ATTRIBUTE] as number) * 1000 < now) return undefined;
+    return { requestHash: Item.requestHash as string, status: Item.status as LlmCall['status'], reserved: Item.reserved as number, leaseId: Item.leaseId as string, ...(Item.completion ? { completion: Item.completion as LlmCall['completion'] } : {}) };
   }
 
   async begin(req: { agentId: string; key: string; requestHash: string; bucket: StoredBucket; version: number; reserved: number; now: number }): Promise<'begun' | 'bucket-moved' | 'key-used'> {
@@ -59,10 +61,14 @@ export class DynamoLlmLedger implements LlmLedger {
                 requestHash: req.requestHash,
                 status: 'pending',
                 reserved: req.reserved,
+                leaseId: req.bucket.leaseId,
                 startedAt: req.now,
                 [TTL_ATTRIBUTE]: Math.floor(req.now / 1000) + this.keepSeconds,
               },
-              ConditionExpression: 'attribute_not_exists(pk)',
+              // A record past its time is gone as far as replays go (DynamoDB deletes it later): its key may be used again.
+              ConditionExpression: 'attribute_not_exists(pk) OR #ttl <= :now',
+              ExpressionAttributeNames: { '#ttl': TTL_ATTRIBUTE },
+              ExpressionAttributeValues: { ':now': Math.floor(req.now / 1000) },
             },
           },
           explain: () => new KeyUsed('key used'),
@@ -105,7 +111,7 @@ export class DynamoLlmLedger implements LlmLedger {
           explain: () => new ConflictError(`call ${completion.id} was settled already`),
         },
         this.spendWrite(agentSpendKey(req.agentId), spend),
-        this.spendWrite(roundSpendKey(round), spend, { round }),
+        this.spendWrite(roundSpendKey(round, shardOf(req.agentId, ROUND_SPEND_SHARDS)), spend, { round }),
       );
     }
     try {
@@ -118,8 +124,14 @@ export class DynamoLlmLedger implements LlmLedger {
   }
 
   async spendByRound(rounds: readonly number[]): Promise<Map<number, LlmSpend>> {
-    const items = await this.batchGet(rounds.map(roundSpendKey));
-    return new Map(rounds.map((round) => [round, spendOf(items.find((i) => i.sk === sortable(round)))]));
+    const items = await this.batchGet(rounds.flatMap((round) => Array.from({ length: ROUND_SPEND_SHARDS }, (_, shard) => roundSpendKey(round, shard))));
+    const byRound = new Map(rounds.map((round) => [round, noSpend()]));
+    for (const item of items) {
+      const round = item.round as number;
+      const sum = byRound.get(round);
+      if (sum) byRound.set(round, addSpend(sum, spendOf(item)));
+    }
+    return byRound;
   }
 
   async spendByAgent(agentIds: readonly string[]): Promise<Map<string, LlmSpend>> {

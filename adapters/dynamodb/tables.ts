@@ -3,6 +3,7 @@
  * from these definitions, and the CDK stack uses the same key names.
  */
 import type { CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
+import { createHash } from 'node:crypto';
 
 export interface LedgerTables {
   /** Balances, holds, the mint and burn totals, and idempotency records: one item per thing. */
@@ -96,3 +97,8 @@ export function tableDefinitions(tables: Tables): CreateTableCommandInput[] {
 
 /** A sortable fixed-width decimal, for times and round numbers in sort keys. */
 export const sortable = (n: number): string => n.toString().padStart(16, '0');
+
+/** Which of `shards` an id's entries go to: spread evenly, and the same every time. */
+export function shardOf(id: string, shards: number): number {
+  return createHash('sha1').update(id).digest().readUInt16BE(0) % shards;
+}

@@ -1,7 +1,7 @@
 /** What the human's page shows, gathered from the ports. */
 import type { Prompt } from '../../economy/attention.js';
 import type { JournalEntry } from '../../economy/ledger.js';
-import { noSpend, type LlmModel, type LlmPrices, type LlmSpend } from '../../economy/llm.js';
+import { addSpend, noSpend, type LlmModel, type LlmPrices, type LlmSpend } from '../../economy/llm.js';
 import { currentLease, type Agent, type Lease } from '../../economy/market.js';
 import { RESOURCES, type Resource } from '../../economy/resources.js';
 import type { Config } from '../../economy/config.js';
@@ -88,10 +88,7 @@ export async function loadDashboard(deps: DashboardDeps): Promise<Dashboard> {
         llmCost: byRound.get(r.round)?.cost ?? 0,
       };
     });
-  const spent = [...byRound.values()].reduce(
-    (sum, s) => ({ calls: sum.calls + s.calls, inputTokens: sum.inputTokens + s.inputTokens, outputTokens: sum.outputTokens + s.outputTokens, cost: sum.cost + s.cost }),
-    noSpend(),
-  );
+  const spent = [...byRound.values()].reduce(addSpend, noSpend());
   return {
     round: state?.lastRound ?? 0,
     audit: { ok: audit.ok, drift: audit.drift, minted: audit.minted, burned: audit.burned, circulating: audit.circulating, problems: audit.problems.length },

@@ -104,6 +104,23 @@ describe('the LLM gateway, through the OpenAI client', () => {
     await expect(openai.chat.completions.create({ model: 'any', messages: hi, max_completion_tokens: 11 }, options)).rejects.toBeInstanceOf(UnprocessableEntityError);
   });
 
+  it('makes a new call for a key used again after its idempotency window', async () => {
+    const windowed = await startTestStack({ SYNTROPISM_LLM_PROVIDER: 'openai', OPENAI_BASE_URL: upstream, SYNTROPISM_LLM_MODEL: 'test-model-1', ROUND_SECONDS: '10', SYNTROPISM_IDEMPOTENCY_TTL_SECONDS: '60' });
+    try {
+      const agent = await leasedAgent(windowed, { ...TOKEN_LEASE, tokens: 6000, durationSeconds: 600 });
+      const openai = client(windowed, agent.credential);
+      const options = { headers: { 'Idempotency-Key': 'reused-later' } };
+      const first = await openai.chat.completions.create({ model: 'any', messages: hi, max_completion_tokens: 10 }, options);
+      windowed.clock.advance(61);
+      const later = await openai.chat.completions.create({ model: 'any', messages: hi, max_completion_tokens: 11 }, options);
+      expect(later.usage?.completion_tokens).toBe(11);
+      expect(later.id).not.toBe(first.id);
+      expect(await windowed.deps.usage.get(agent.agentId, agent.lease.leaseId)).toMatchObject({ llmTokens: 15 + 16 });
+    } finally {
+      await windowed.close();
+    }
+  });
+
   it('never lets 30 concurrent calls spend beyond the bucket, its refill and its debt floor', async () => {
     const agent = await leasedAgent(stack, TOKEN_LEASE);
     const openai = client(stack, agent.credential);
