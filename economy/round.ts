@@ -71,7 +71,7 @@ export async function runRound(deps: RoundDeps, tick?: number): Promise<RoundRep
   const startedAt = record?.startedAt ?? now;
   const cleared = record?.outcome ? undefined : await clearAndStore(deps, round, state, startedAt);
   const outcome = record?.outcome ?? cleared!.outcome;
-  const applied = await applyOutcome(deps, round, outcome, startedAt);
+  const applied = await applyOutcome(deps, round, outcome, startedAt, cleared?.pending);
   // The bids read for the clearing are the ones that can be due (later ones start in a later
   // round); a resumed round reads them again.
   const won = new Set(outcome.winners.map((w) => w.bidId));
@@ -103,9 +103,11 @@ async function clearAndStore(deps: RoundDeps, round: number, state: OracleState,
 
 /**
  * Charges each winner and writes its lease. A winner whose bid was cancelled after the round was
- * cleared is void: its transaction is refused and nothing is charged.
+ * cleared is void: its transaction is refused and nothing is charged. The bids the clearing read
+ * are used as they are (what a lease takes of a bid never changes); a resumed round reads them.
  */
-async function applyOutcome(deps: RoundDeps, round: number, outcome: StoredOutcome, now: number): Promise<{ settled: number; voided: number }> {
+async function applyOutcome(deps: RoundDeps, round: number, outcome: StoredOutcome, now: number, pending: readonly Bid[] = []): Promise<{ settled: number; voided: number }> {
+  const read = new Map(pending.map((b) => [b.bidId, b]));
   let settled = 0;
   let voided = 0;
   const leasesByAgent = new Map<string, Lease[]>();
@@ -115,7 +117,7 @@ async function applyOutcome(deps: RoundDeps, round: number, outcome: StoredOutco
       leases = await deps.bids.agentLeases(winner.agentId, now);
       leasesByAgent.set(winner.agentId, leases);
     }
-    const bid = await deps.bids.getBid(winner.payerId, winner.bidId);
+    const bid = read.get(winner.bidId) ?? (await deps.bids.getBid(winner.payerId, winner.bidId));
     // A lease already written for this bid (a resumed round) keeps its window.
     const existing = leases.find((l) => l.bidId === bid.bidId);
     const window = existing ?? leaseWindow(leases, now, bid.bundle.durationSeconds);

@@ -9,7 +9,7 @@ import { route, type AgentAuth } from './http/route.js';
 
 export function makeHandler(deps: { artifacts: Pick<ArtifactBook, 'unlist'> } & AgentAuth) {
   return route(ROUTES['DELETE /artifacts/{id}/listing'], deps.agentCaller, {}, ({ principal, params, idempotencyKey }) =>
-    deps.artifacts.unlist({ ownerId: agentOf(principal), artifactId: pathId(params, 'artifact'), idempotencyKey }),
+    deps.artifacts.unlist({ ownerId: agentOf(principal), artifactId: pathId(params), idempotencyKey }),
   );
 }
 

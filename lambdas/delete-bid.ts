@@ -14,7 +14,7 @@ import { pathId } from './http/schemas.js';
 export function makeHandler(deps: { bids: Pick<BidBook, 'cancelBid'> } & AgentAuth) {
   return route(ROUTES['DELETE /bids/{id}'], deps.agentCaller, {}, ({ principal, params }) => {
     const agentId = agentOf(principal);
-    const bidId = pathId(params, 'bid');
+    const bidId = pathId(params);
     return deps.bids.cancelBid({ payerId: agentId, bidId, idempotencyKey: `${agentId}:cancel:${bidId}` });
   });
 }

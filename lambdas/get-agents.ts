@@ -7,11 +7,11 @@ import { agentCallerOf, agentsOf } from '../wiring/dynamodb.js';
 import { deployed } from '../wiring/base.js';
 import { ROUTES } from './routes.js';
 import { route, type AgentAuth } from './http/route.js';
-import { pageQuery } from './http/schemas.js';
+import { pageOf, pageQuery } from './http/schemas.js';
 
 export function makeHandler(deps: { agents: Pick<AgentDirectory, 'directory'> } & AgentAuth) {
   return route(ROUTES['GET /agents'], deps.agentCaller, { query: pageQuery }, async ({ query }) => {
-    const page = await deps.agents.directory({ ...(query.limit ? { limit: query.limit } : {}), ...(query.cursor ? { cursor: query.cursor } : {}) });
+    const page = await deps.agents.directory(pageOf(query));
     return {
       items: page.items.map((a) => ({
         agentId: a.agentId,

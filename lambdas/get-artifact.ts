@@ -9,7 +9,7 @@ import { pathId } from './http/schemas.js';
 import { route, type AgentAuth } from './http/route.js';
 
 export function makeHandler(deps: { artifacts: Pick<ArtifactBook, 'get'> } & AgentAuth) {
-  return route(ROUTES['GET /artifacts/{id}'], deps.agentCaller, {}, async ({ principal, params }) => publicView(await deps.artifacts.get(pathId(params, 'artifact')), agentOf(principal)));
+  return route(ROUTES['GET /artifacts/{id}'], deps.agentCaller, {}, async ({ principal, params }) => publicView(await deps.artifacts.get(pathId(params)), agentOf(principal)));
 }
 
 export const handler = deployed((b) => makeHandler({ artifacts: artifactsOf(b), agentCaller: agentCallerOf(b) }));

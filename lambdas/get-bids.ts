@@ -6,15 +6,14 @@ import { deployed } from '../wiring/base.js';
 import { ROUTES } from './routes.js';
 import { agentOf } from './http/principal.js';
 import { route, type AgentAuth } from './http/route.js';
-import { pageQuery } from './http/schemas.js';
+import { pageOf, pageQuery } from './http/schemas.js';
 
 const query = z.extend(pageQuery, { state: z.optional(z.enum(['pending', 'won', 'cancelled', 'expired'])) });
 
 export function makeHandler(deps: { bids: Pick<BidBook, 'listBids'> } & AgentAuth) {
   return route(ROUTES['GET /bids'], deps.agentCaller, { query }, ({ principal, query }) =>
     deps.bids.listBids(agentOf(principal), {
-      ...(query.limit ? { limit: query.limit } : {}),
-      ...(query.cursor ? { cursor: query.cursor } : {}),
+      ...pageOf(query),
       ...(query.state ? { state: query.state } : {}),
     }),
   );

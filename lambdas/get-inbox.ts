@@ -5,14 +5,11 @@ import { deployed } from '../wiring/base.js';
 import { ROUTES } from './routes.js';
 import { agentOf } from './http/principal.js';
 import { route, type AgentAuth } from './http/route.js';
-import { pageQuery } from './http/schemas.js';
+import { pageOf, pageQuery } from './http/schemas.js';
 
 export function makeHandler(deps: { prompts: Pick<PromptBook, 'inbox'> } & AgentAuth) {
   return route(ROUTES['GET /inbox'], deps.agentCaller, { query: pageQuery }, ({ principal, query }) =>
-    deps.prompts.inbox(agentOf(principal), {
-      ...(query.limit ? { limit: query.limit } : {}),
-      ...(query.cursor ? { cursor: query.cursor } : {}),
-    }),
+    deps.prompts.inbox(agentOf(principal), pageOf(query)),
   );
 }
 

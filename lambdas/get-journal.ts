@@ -5,14 +5,11 @@ import { deployed } from '../wiring/base.js';
 import { ROUTES } from './routes.js';
 import { agentOf } from './http/principal.js';
 import { route, type AgentAuth } from './http/route.js';
-import { pageQuery } from './http/schemas.js';
+import { pageOf, pageQuery } from './http/schemas.js';
 
 export function makeHandler(deps: { ledger: Pick<LedgerStore, 'journal'> } & AgentAuth) {
   return route(ROUTES['GET /journal'], deps.agentCaller, { query: pageQuery }, ({ principal, query }) =>
-    deps.ledger.journal(agentOf(principal), {
-      ...(query.limit ? { limit: query.limit } : {}),
-      ...(query.cursor ? { cursor: query.cursor } : {}),
-    }),
+    deps.ledger.journal(agentOf(principal), pageOf(query)),
   );
 }
 

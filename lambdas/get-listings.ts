@@ -4,11 +4,11 @@ import { agentCallerOf, artifactsOf } from '../wiring/dynamodb.js';
 import { deployed } from '../wiring/base.js';
 import { ROUTES } from './routes.js';
 import { route, type AgentAuth } from './http/route.js';
-import { pageQuery } from './http/schemas.js';
+import { pageOf, pageQuery } from './http/schemas.js';
 
 export function makeHandler(deps: { artifacts: Pick<ArtifactBook, 'listings'> } & AgentAuth) {
   return route(ROUTES['GET /listings'], deps.agentCaller, { query: pageQuery }, ({ query }) =>
-    deps.artifacts.listings({ ...(query.limit ? { limit: query.limit } : {}), ...(query.cursor ? { cursor: query.cursor } : {}) }),
+    deps.artifacts.listings(pageOf(query)),
   );
 }
 

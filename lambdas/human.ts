@@ -13,12 +13,13 @@ import { agentsOf, bidsOf, ledgerOf, llmLedgerOf, promptsOf, roundsOf, sessionsO
 import { llmModelOf } from '../wiring/llm.js';
 import { operatorTokenOf } from '../wiring/operator.js';
 import { statusOf } from './http/errors.js';
-import { ACTIONS, page, visitOf, type HumanDeps } from './human/actions.js';
+import { ACTIONS, page, serveAsset, visitOf, type HumanDeps } from './human/actions.js';
 import { errorPage } from './human/page.js';
 
 export function makeHandler(deps: HumanDeps) {
   return async (event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> => {
     try {
+      if (event.routeKey === 'GET /human/assets/{name}') return serveAsset(event);
       const action = ACTIONS[event.routeKey];
       if (!action) throw new NotFoundError('page', event.rawPath);
       return await action(deps, await visitOf(deps, event));

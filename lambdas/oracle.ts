@@ -30,7 +30,7 @@ export function makeHandler(deps: OracleDeps, log: (report: OracleReport) => voi
     const report = await runRound(deps, tick);
     // Then make the running agents match the leases (where this deployment runs agents).
     const { runner } = deps;
-    const launched = runner ? await reconcile({ bids: deps.bids, runner, clock: deps.clock, credentials: deps.credentials }) : undefined;
+    const launched = runner ? await reconcile({ ...deps, runner }) : undefined;
     const full = { ...report, ...(launched ? { launched } : {}) };
     log(full);
     return full;

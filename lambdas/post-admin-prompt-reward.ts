@@ -11,7 +11,7 @@ import { operatorCallerOf } from '../wiring/operator.js';
 import { deployed } from '../wiring/base.js';
 import { ROUTES } from './routes.js';
 import { route, type OperatorAuth } from './http/route.js';
-import { integer, pathId, text } from './http/schemas.js';
+import { integer, text } from './http/schemas.js';
 import { rewardPrompt, type RewardDeps } from './rewards.js';
 
 const score = integer(0, 10);
@@ -20,7 +20,7 @@ const body = z.strictObject({ interesting: score, useful: score, understandable:
 export function makeHandler(deps: RewardDeps & OperatorAuth) {
   return route(ROUTES['POST /admin/prompts/{id}/reward'], deps.operatorCaller, { body }, ({ body, params, idempotencyKey }) => {
     const { reply, ...scores } = body;
-    return rewardPrompt(deps, { promptId: pathId(params, 'prompt'), scores, ...(reply ? { reply } : {}), idempotencyKey });
+    return rewardPrompt(deps, { promptId: params.id ?? '', scores, ...(reply ? { reply } : {}), idempotencyKey });
   });
 }
 

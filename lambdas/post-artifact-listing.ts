@@ -12,7 +12,7 @@ const body = z.strictObject({ price: positiveMicros, buyer: z.optional(idSchema)
 
 export function makeHandler(deps: { artifacts: Pick<ArtifactBook, 'list'> } & AgentAuth) {
   return route(ROUTES['POST /artifacts/{id}/listing'], deps.agentCaller, { body }, ({ principal, params, body, idempotencyKey }) =>
-    deps.artifacts.list({ ownerId: agentOf(principal), artifactId: pathId(params, 'artifact'), price: body.price, ...(body.buyer ? { buyer: body.buyer } : {}), idempotencyKey }),
+    deps.artifacts.list({ ownerId: agentOf(principal), artifactId: pathId(params), price: body.price, ...(body.buyer ? { buyer: body.buyer } : {}), idempotencyKey }),
   );
 }
 

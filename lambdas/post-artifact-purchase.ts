@@ -16,7 +16,7 @@ const body = z.strictObject({ price: positiveMicros });
 
 export function makeHandler(deps: { artifacts: Pick<ArtifactBook, 'purchase'> } & AgentAuth) {
   return route(ROUTES['POST /artifacts/{id}/purchase'], deps.agentCaller, { body }, ({ principal, params, body, idempotencyKey }) =>
-    deps.artifacts.purchase({ buyerId: agentOf(principal), artifactId: pathId(params, 'artifact'), price: body.price, idempotencyKey }),
+    deps.artifacts.purchase({ buyerId: agentOf(principal), artifactId: pathId(params), price: body.price, idempotencyKey }),
   );
 }
 

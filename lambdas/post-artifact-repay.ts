@@ -12,7 +12,7 @@ const body = z.strictObject({ amount: positiveMicros });
 
 export function makeHandler(deps: { artifacts: Pick<ArtifactBook, 'repay'> } & AgentAuth) {
   return route(ROUTES['POST /artifacts/{id}/repay'], deps.agentCaller, { body }, ({ principal, params, body, idempotencyKey }) =>
-    deps.artifacts.repay({ debtor: agentOf(principal), artifactId: pathId(params, 'artifact'), amount: body.amount, idempotencyKey }),
+    deps.artifacts.repay({ debtor: agentOf(principal), artifactId: pathId(params), amount: body.amount, idempotencyKey }),
   );
 }
 

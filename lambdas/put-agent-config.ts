@@ -16,7 +16,7 @@ const body = z.strictObject({ config: z.record(z.string(), z.unknown()) });
 
 export function makeHandler(deps: { artifacts: Pick<ArtifactBook, 'setConfig'> } & AgentAuth) {
   return route(ROUTES['PUT /agents/{id}/config'], deps.agentCaller, { body }, async ({ principal, params, body, idempotencyKey }) => {
-    const agentId = pathId(params, 'agent');
+    const agentId = pathId(params);
     await deps.artifacts.setConfig({ callerId: agentOf(principal), agentId, config: body.config, idempotencyKey });
     return { agentId, config: body.config };
   });

@@ -6,7 +6,8 @@
  * environment on the first invocation, so that importing a handler constructs nothing.
  *
  * Factories are plain functions (`bidsOf(base)`), one module per outside service, so that a
- * bundle carries only the adapters its handler asks for.
+ * bundle carries only the adapters its handler asks for (a `const bidsOf = memo(...)` would be a
+ * top-level call, which esbuild keeps in every bundle that imports the module, with its clients).
  */
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { monotonicFactory } from 'ulid';

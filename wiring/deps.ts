@@ -8,7 +8,6 @@ import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Tables } from '../adapters/dynamodb/tables.js';
 import type { Config } from '../economy/config.js';
 import { operatorCaller, type Caller } from '../economy/credentials.js';
-import type { LauncherDeps } from '../economy/launcher.js';
 import type { LlmProvider } from '../economy/llm.js';
 import type {
   AgentDirectory,
@@ -123,9 +122,4 @@ export function dynamoDeps(options: {
     supervisorCaller: supervisorCallerOf(base),
     operatorCaller: operatorCaller(options.operatorToken),
   };
-}
-
-/** The launcher's ports. */
-export function launcherDeps(deps: Pick<Deps, 'bids' | 'clock' | 'credentials'> & { runner: Runner }): LauncherDeps {
-  return { bids: deps.bids, runner: deps.runner, clock: deps.clock, credentials: deps.credentials };
 }

@@ -105,7 +105,10 @@ async function main(): Promise<number> {
   const measure = ownCgroupUsage();
   let seq = 0;
   let cpuReported = 0;
-  const report = async (final: boolean) => {
+  // One report at a time: each covers what the last one that went through did not, so a slow report
+  // and the next never both count the same CPU time, and a failed one's time goes with the next.
+  let reporting = Promise.resolve();
+  const send = async (final: boolean) => {
     const usage = measure();
     seq += 1;
     await api
@@ -113,6 +116,7 @@ async function main(): Promise<number> {
       .then(() => (cpuReported = Math.max(cpuReported, usage.cpuMicros)))
       .catch((err: unknown) => log('usage report failed:', err instanceof Error ? err.message : err));
   };
+  const report = (final: boolean) => (reporting = reporting.then(() => send(final)));
   const meter = setInterval(() => void report(false), env.SYNTROPISM_METER_SECONDS * 1000);
 
   // The lease clock: the end moves with every renewal the API reports; at the end, one last check.

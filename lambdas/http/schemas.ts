@@ -3,7 +3,7 @@
  * the bundle). Amounts are integer µcr within the safe-integer range.
  */
 import * as z from 'zod/mini';
-import { ValidationError } from '../../economy/errors.js';
+import { assertId, ID_PATTERN } from '../../economy/ids.js';
 import { MAX_MEMO_LENGTH } from '../../economy/ledger.js';
 
 /** An integer in [min, max] (a JSON number). */
@@ -21,14 +21,20 @@ export const positiveMicros = microsSchema.check(z.refine((n) => n > 0, { messag
 export const nonNegativeMicros = microsSchema.check(z.refine((n) => n >= 0, { message: 'must not be negative' }));
 
 /** The id of an agent, a bid, an artifact, a prompt... (economy/ids.ts). */
-export const idSchema = z.string().check(z.regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be an id'));
+export const idSchema = z.string().check(z.regex(ID_PATTERN, 'must be an id'));
 
-/** A path's `{id}`, named `what` in the error when it is not an id. */
-export function pathId(params: Record<string, string | undefined>, what: string): string {
-  const id = idSchema.safeParse(params.id);
-  if (!id.success) throw new ValidationError(`${what} id is malformed`, { field: 'id' });
-  return id.data;
+/** A path's `{id}`: 400 when it is not an id. */
+export function pathId(params: Record<string, string | undefined>): string {
+  const id = params.id;
+  assertId(id, 'id');
+  return id;
 }
+
+/** A page query as the ports take it (absent fields left out). */
+export const pageOf = (query: { limit?: number | undefined; cursor?: string | undefined }) => ({
+  ...(query.limit ? { limit: query.limit } : {}),
+  ...(query.cursor ? { cursor: query.cursor } : {}),
+});
 
 const count = integer(0);
 

@@ -6,6 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import * as z from 'zod/mini';
+import { MAX_REPLY_LENGTH } from '../../economy/attention.js';
 import { isOperatorToken } from '../../economy/credentials.js';
 import { ForbiddenError, NotFoundError, UnauthorizedError, ValidationError } from '../../economy/errors.js';
 import type { Clock, SessionStore } from '../../economy/ports.js';
@@ -77,16 +78,19 @@ const loginForm = (visit: Visit, status: number, error?: string) => {
 };
 
 const score = integerText(0, 10);
-const rewardForm = z.object({ interesting: score, useful: score, understandable: score, reply: z.optional(text(4000)) });
+const rewardForm = z.object({ interesting: score, useful: score, understandable: score, reply: z.optional(text(MAX_REPLY_LENGTH)) });
 
 type Action = (deps: HumanDeps, visit: Visit) => Promise<APIGatewayProxyStructuredResultV2>;
 
+/** A stylesheet or script of the page: public, so served without a visit (no token, no session read). */
+export function serveAsset(event: APIGatewayProxyEventV2): APIGatewayProxyStructuredResultV2 {
+  const found = asset(event.pathParameters?.name ?? '');
+  if (!found) throw new NotFoundError('asset', event.pathParameters?.name ?? '');
+  return { statusCode: 200, headers: { 'content-type': found.type, 'cache-control': 'public, max-age=3600', 'x-content-type-options': 'nosniff' }, body: found.body };
+}
+
+/** The page's other routes, each given the visit. */
 export const ACTIONS: Record<string, Action> = {
-  'GET /human/assets/{name}': (_deps, { event }) => {
-    const found = asset(event.pathParameters?.name ?? '');
-    if (!found) throw new NotFoundError('asset', event.pathParameters?.name ?? '');
-    return Promise.resolve({ statusCode: 200, headers: { 'content-type': found.type, 'cache-control': 'public, max-age=3600', 'x-content-type-options': 'nosniff' }, body: found.body });
-  },
   'GET /human': async (deps, visit) => {
     if (!visit.signedIn) return loginForm(visit, 200);
     const flash = visit.event.queryStringParameters?.done === 'rewarded' ? 'Rewarded. The agent has its credits and your reply.' : undefined;
