@@ -3,8 +3,8 @@
  * owner may set that agent's strategy configuration), and debts (created by a loan; whoever owns
  * the debt is repaid). A listing names a price and, optionally, the one buyer it is for.
  */
-import { ValidationError } from './errors.js';
-import type { Micros } from './money.js';
+import { ConflictError, ForbiddenError, ValidationError } from './errors.js';
+import { assertMicros, type Micros } from './money.js';
 
 export type ArtifactKind = 'data' | 'code' | 'config-right' | 'debt';
 
@@ -82,4 +82,88 @@ export function assertConfig(config: Record<string, unknown>): void {
     for (const child of Object.values(value)) stack.push([child, depth + 1]);
   }
   if (Buffer.byteLength(JSON.stringify(config), 'utf8') > MAX_CONFIG_BYTES) throw new ValidationError(`config is at most ${MAX_CONFIG_BYTES} bytes`, { field: 'config' });
+}
+
+/** Where a change is made: its time, and a fresh id when it creates something. */
+export interface Made {
+  now: number;
+  newId(): string;
+}
+
+/** Data or code with its content, or an agent's own config right (one per agent, with a fixed id). */
+export function newArtifact(req: { ownerId: string; kind: Exclude<ArtifactKind, 'debt'>; content?: string }, at: Made): Artifact {
+  if (req.kind !== 'config-right') assertContent(req.content);
+  else if (req.content !== undefined) throw new ValidationError('a config right has no content', { field: 'content' });
+  const made = { kind: req.kind, ownerId: req.ownerId, createdBy: req.ownerId, createdAt: at.now, version: 1 };
+  return req.kind === 'config-right'
+    ? { artifactId: configRightId(req.ownerId), ...made, subjectAgentId: req.ownerId }
+    : { artifactId: at.newId(), ...made, content: req.content! };
+}
+
+/** A debt, owned by the lender, created with the loan that it records. */
+export function newDebt(req: { lender: string; borrower: string; amount: Micros }, at: Made): Artifact {
+  return {
+    artifactId: at.newId(),
+    kind: 'debt',
+    ownerId: req.lender,
+    createdBy: req.lender,
+    createdAt: at.now,
+    debtor: req.borrower,
+    outstanding: req.amount,
+    version: 1,
+  };
+}
+
+/** Only the owner changes an artifact's listing. */
+export function assertOwner(artifact: Artifact, ownerId: string): void {
+  if (artifact.ownerId !== ownerId) throw new ForbiddenError(`artifact ${artifact.artifactId} is not yours`);
+}
+
+/** The next version of an artifact: every change raises the version, so that two concurrent changes cannot both land. */
+const next = (artifact: Artifact, change: Partial<Artifact>): Artifact => ({ ...artifact, ...change, version: artifact.version + 1 });
+
+const withoutListing = ({ listing: _listing, ...rest }: Artifact): Artifact => rest;
+
+/** Offered for sale by its owner at a positive price, to anyone or to one buyer other than the owner. */
+export function listed(artifact: Artifact, req: { ownerId: string; price: Micros; buyer?: string }, now: number): Artifact {
+  assertOwner(artifact, req.ownerId);
+  assertMicros(req.price, 'price', 'positive');
+  if (req.buyer === req.ownerId) throw new ValidationError('an owner cannot sell to itself', { field: 'buyer' });
+  return next(artifact, { listing: { price: req.price, listedAt: now, ...(req.buyer ? { buyer: req.buyer } : {}) } });
+}
+
+/** Taken off sale by its owner. */
+export function unlisted(artifact: Artifact, ownerId: string): Artifact {
+  assertOwner(artifact, ownerId);
+  if (!artifact.listing) throw new ConflictError(`artifact ${artifact.artifactId} is not listed`);
+  return next(withoutListing(artifact), {});
+}
+
+/**
+ * Bought at the listed price: the price the buyer saw must be the price now (the write holds only
+ * if the artifact is unchanged since it was read), the listing must be open to this buyer, and an
+ * owner does not buy from itself.
+ */
+export function sold(artifact: Artifact, req: { buyerId: string; price: Micros }): { bought: Artifact; seller: string; price: Micros } {
+  const listing = artifact.listing;
+  if (!listing) throw new ConflictError(`artifact ${artifact.artifactId} is not for sale`);
+  if (listing.price !== req.price) throw new ConflictError(`artifact ${artifact.artifactId} costs ${listing.price} µcr now, not ${req.price}`, { price: listing.price });
+  if (listing.buyer && listing.buyer !== req.buyerId) throw new ForbiddenError(`artifact ${artifact.artifactId} is offered to another buyer`);
+  if (artifact.ownerId === req.buyerId) throw new ConflictError('you own it already');
+  return { bought: next(withoutListing(artifact), { ownerId: req.buyerId }), seller: artifact.ownerId, price: listing.price };
+}
+
+/** Part or all of a debt repaid, by its debtor only, never more than is owed. */
+export function repaid(debt: Artifact, req: { debtor: string; amount: Micros }): Artifact {
+  if (debt.kind !== 'debt' || debt.debtor !== req.debtor) throw new ForbiddenError('only the debtor repays a debt');
+  assertMicros(req.amount, 'amount', 'positive');
+  const owed = debt.outstanding ?? 0;
+  if (req.amount > owed) throw new ValidationError(`only ${owed} µcr is owed`, { field: 'amount' });
+  return next(debt, { outstanding: owed - req.amount });
+}
+
+/** An agent's configuration is set by the owner of its config right, or by the agent itself while no right exists. */
+export function assertMayConfigure(right: Artifact | undefined, req: { callerId: string; agentId: string }): void {
+  const allowed = right ? right.ownerId === req.callerId : req.callerId === req.agentId;
+  if (!allowed) throw new ForbiddenError(`only the owner of agent ${req.agentId}'s config right may change its configuration`);
 }

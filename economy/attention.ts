@@ -3,8 +3,10 @@
  * interesting, useful and understandable; the reward is the configured rate per point times the
  * sum (50 credits a point by default, at most 1,500 credits).
  */
-import { ValidationError } from './errors.js';
-import { mulMicros, type Micros } from './money.js';
+import { ConflictError, ForbiddenError, ValidationError } from './errors.js';
+import type { Lease } from './market.js';
+import { assertMicros, mulMicros, type Micros } from './money.js';
+import type { InboxItem } from './society.js';
 
 export interface Scores {
   interesting: number;
@@ -43,4 +45,49 @@ export function assertScores(scores: Scores): void {
 export function rewardFor(scores: Scores, perPoint: Micros): Micros {
   assertScores(scores);
   return mulMicros(perPoint, scores.interesting + scores.useful + scores.understandable);
+}
+
+/**
+ * A prompt to the human: 1–MAX_PROMPT_LENGTH characters, a positive bid, posted during a lease
+ * that bought attention. It waits `ttlSeconds` for the human, then expires.
+ */
+export function newPrompt(
+  req: { agentId: string; content: string; bid: Micros },
+  lease: Lease | undefined,
+  at: { now: number; newId(): string },
+  ttlSeconds: number,
+): Prompt {
+  assertMicros(req.bid, 'bid', 'positive');
+  if (req.content.length === 0 || req.content.length > MAX_PROMPT_LENGTH) {
+    throw new ValidationError(`content must be 1–${MAX_PROMPT_LENGTH} characters`, { field: 'content' });
+  }
+  if (!lease || lease.bundle.attention === 0) throw new ForbiddenError('a prompt needs attention in the active lease');
+  const promptId = at.newId();
+  return {
+    promptId,
+    agentId: req.agentId,
+    leaseId: lease.leaseId,
+    content: req.content,
+    bid: req.bid,
+    holdId: promptId,
+    state: 'pending',
+    createdAt: at.now,
+    expiresAt: at.now + ttlSeconds * 1000,
+  };
+}
+
+/** A pending prompt rewarded, once: the scores, the reward, the reply (at most MAX_REPLY_LENGTH characters), and the reply's inbox item. */
+export function rewarded(
+  prompt: Prompt,
+  req: { scores: Scores; reward: Micros; reply?: string },
+  at: { now: number; newId(): string },
+): { prompt: Prompt; reply: InboxItem } {
+  if (req.reply !== undefined && req.reply.length > MAX_REPLY_LENGTH) {
+    throw new ValidationError(`reply must be at most ${MAX_REPLY_LENGTH} characters`, { field: 'reply' });
+  }
+  if (prompt.state !== 'pending') throw new ConflictError(`prompt ${prompt.promptId} is already ${prompt.state}`);
+  return {
+    prompt: { ...prompt, state: 'rewarded', scores: req.scores, reward: req.reward, ...(req.reply ? { reply: req.reply } : {}), closedAt: at.now },
+    reply: { itemId: at.newId(), kind: 'reply', from: 'human', body: req.reply ?? '', promptId: prompt.promptId, reward: req.reward, at: at.now },
+  };
 }

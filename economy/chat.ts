@@ -19,13 +19,13 @@ import type { Config } from './config.js';
 import { ConflictError, ForbiddenError, IdempotencyMismatchError, RateLimitedError, UpstreamError, ValidationError } from './errors.js';
 import { bucketSpecOf, costOf, estimateInputTokens, type ChatCompletion, type LlmMessage, type LlmProvider } from './llm.js';
 import { activeLease } from './market.js';
-import type { BidBook, Clock, LlmLedger, RoundLog, StoredBucket, UsageStore } from './ports.js';
+import type { Clock, LeaseBook, LlmLedger, RoundLog, StoredBucket, UsageStore } from './ports.js';
 import { carryOver, fullBucket, reserve, settle, tokensIn } from './token-bucket.js';
 
 export interface ChatDeps {
   llm: LlmProvider;
   llmLedger: LlmLedger;
-  bids: Pick<BidBook, 'agentLeases'>;
+  leases: Pick<LeaseBook, 'agentLeases'>;
   rounds: Pick<RoundLog, 'state'>;
   usage: UsageStore;
   clock: Clock;
@@ -64,7 +64,7 @@ export async function completeChat(deps: ChatDeps, req: { agentId: string; idemp
   if (replayed) return replayed;
 
   const now = deps.clock.now();
-  const lease = activeLease(await deps.bids.agentLeases(agentId, now), now);
+  const lease = activeLease(await deps.leases.agentLeases(agentId, now), now);
   if (!lease) throw new ForbiddenError('an LLM call needs an active lease');
   const spec = bucketSpecOf(lease, deps.config.roundSeconds);
   if (spec.tokens === 0) throw new ForbiddenError('the active lease holds no LLM tokens');

@@ -10,7 +10,7 @@
  * lease, so its resources return to the market at the next round.
  */
 import { activeLease, runEndsAt, type Lease } from './market.js';
-import type { BidBook, Clock, RunCredentials, RunExit, Runner, RunningAgent, RunTarget } from './ports.js';
+import type { Clock, LeaseBook, RunCredentials, RunExit, Runner, RunningAgent, RunTarget } from './ports.js';
 
 /**
  * How long a run's credential outlives the run's planned end: the window of the hard stop (the
@@ -20,7 +20,7 @@ import type { BidBook, Clock, RunCredentials, RunExit, Runner, RunningAgent, Run
 export const CREDENTIAL_GRACE_MS = 5_000;
 
 export interface LauncherDeps {
-  bids: Pick<BidBook, 'activeLeases' | 'agentLeases' | 'closeLease'>;
+  leases: Pick<LeaseBook, 'activeLeases' | 'agentLeases' | 'closeLease'>;
   runner: Runner;
   clock: Clock;
   credentials: RunCredentials;
@@ -68,7 +68,7 @@ export interface Reconciled {
 
 export async function reconcile(deps: LauncherDeps): Promise<Reconciled> {
   const now = deps.clock.now();
-  const [leases, running] = await Promise.all([deps.bids.activeLeases(now), deps.runner.running()]);
+  const [leases, running] = await Promise.all([deps.leases.activeLeases(now), deps.runner.running()]);
   const plan = planRuns(leases, running, now, deps.runner.resizable);
   const result: Reconciled = { started: [], extended: [], stopped: [], failed: [] };
   const each = async <T>(items: readonly T[], agentOf: (item: T) => string, step: (item: T) => Promise<void>, done: string[]) => {
@@ -119,11 +119,11 @@ async function extendRun(deps: LauncherDeps, run: RunningAgent, target: RunTarge
  * run is over.
  */
 export async function continuation(
-  deps: { bids: Pick<BidBook, 'agentLeases'>; clock: Clock; credentials: RunCredentials },
+  deps: { leases: Pick<LeaseBook, 'agentLeases'>; clock: Clock; credentials: RunCredentials },
   run: Pick<RunningAgent, 'agentId' | 'runId' | 'endsAt'>,
 ): Promise<RunTarget | undefined> {
   const now = deps.clock.now();
-  const leases = await deps.bids.agentLeases(run.agentId, now);
+  const leases = await deps.leases.agentLeases(run.agentId, now);
   const current = activeLease(leases, now);
   const endsAt = runEndsAt(leases, now);
   if (!current || endsAt === undefined || endsAt <= run.endsAt) return undefined;
@@ -137,9 +137,9 @@ export async function continuation(
  * yet to start keeps its own). A run stopped by the host (the local stack shutting down) keeps its
  * lease, so the agent runs again when the stack does.
  */
-export async function onRunExit(deps: Pick<LauncherDeps, 'bids' | 'credentials'>, exit: RunExit): Promise<void> {
+export async function onRunExit(deps: Pick<LauncherDeps, 'leases' | 'credentials'>, exit: RunExit): Promise<void> {
   await deps.credentials.revoke(exit.agentId, exit.runId);
   if (exit.reason !== 'out-of-memory' && exit.reason !== 'crashed') return;
-  const lease = activeLease(await deps.bids.agentLeases(exit.agentId, exit.at), exit.at);
-  if (lease) await deps.bids.closeLease({ agentId: exit.agentId, leaseId: lease.leaseId, at: exit.at, reason: exit.reason });
+  const lease = activeLease(await deps.leases.agentLeases(exit.agentId, exit.at), exit.at);
+  if (lease) await deps.leases.closeLease({ agentId: exit.agentId, leaseId: lease.leaseId, at: exit.at, reason: exit.reason });
 }

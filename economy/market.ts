@@ -2,7 +2,7 @@
  * The market's records and their rules, without storage: agents, bids, leases and rounds.
  */
 import type { Prices, ResourceRound, RoundOutcome } from './clearing.js';
-import { InsufficientFundsError } from './errors.js';
+import { ConflictError, ForbiddenError, InsufficientFundsError } from './errors.js';
 import { combinePlans, planHold, type LedgerPlan, type PlanContext } from './ledger.js';
 import { assertMicros, type Micros } from './money.js';
 import { addQuantities, assertBundle, bundleQuantities, zeroQuantities, type Bundle, type Quantities, type Resource } from './resources.js';
@@ -55,6 +55,25 @@ export interface Bid {
  * A new pending bid, checked: a valid bundle and a positive amount. Its hold has its id; it first
  * takes part in the round after the last one begun.
  */
+/** A first agent (generation 0); a first bid placed with it counts as its first activity. */
+export function newAgent(req: { agentId: string; now: number; bid: Bid | undefined }, parent?: Agent): Agent {
+  return {
+    agentId: req.agentId,
+    status: 'alive',
+    generation: parent ? parent.generation + 1 : 0,
+    lineage: parent ? [parent.agentId, ...parent.lineage] : [],
+    createdAt: req.now,
+    pendingBids: req.bid ? 1 : 0,
+    ...(req.bid ? { lastBidAt: req.now } : {}),
+  };
+}
+
+/** A child of a living agent: one generation down, its parent first in its lineage. */
+export function newChild(parent: Agent, req: { agentId: string; now: number; bid: Bid | undefined }): Agent {
+  if (parent.status !== 'alive') throw new ForbiddenError(`agent ${parent.agentId} is dead`);
+  return newAgent(req, parent);
+}
+
 export function newBid(req: { bidId: string; agentId: string; payerId: string; bundle: Bundle; amount: Micros; now: number; lastRound: number }): Bid {
   assertBundle(req.bundle);
   assertMicros(req.amount, 'amount', 'positive');
@@ -72,6 +91,12 @@ export function newBid(req: { bidId: string; agentId: string; payerId: string; b
 }
 
 /** A new agent's first bid, held from the endowment its account opens with (`opening`), in the same write. */
+/** A pending bid closed without winning: cancelled by its payer, or expired by the round. Only a pending bid closes. */
+export function closedBid(bid: Bid, to: 'cancelled' | 'expired', now: number, round?: number): Bid {
+  if (bid.state !== 'pending') throw new ConflictError(`bid ${bid.bidId} is already ${bid.state}`, { bidId: bid.bidId, state: bid.state });
+  return { ...bid, state: to, closedAt: now, ...(round !== undefined ? { closedRound: round } : {}) };
+}
+
 export function planFirstBid(opening: LedgerPlan, endowment: Micros, bid: Bid, ctx: PlanContext): LedgerPlan {
   if (bid.amount > endowment) throw new InsufficientFundsError(bid.payerId, bid.amount, endowment);
   return combinePlans(opening, planHold({ accountId: bid.payerId, amount: bid.amount, holdId: bid.holdId, reason: 'bid', ref: bid.bidId }, ctx));

@@ -9,6 +9,7 @@ import type { AuditReport, Balance, Hold, JournalEntry, MintReason, Movement } f
 import type { Agent, Bid, BidState, Lease, OracleState, RoundRecord, StoredOutcome } from './market.js';
 import type { LeaseUsage, UsageReport } from './metering.js';
 import type { Micros } from './money.js';
+import type { InboxItem } from './society.js';
 import type { Bundle } from './resources.js';
 import type { ChatCompletion, LlmSpend } from './llm.js';
 import type { BucketSpec, BucketState } from './token-bucket.js';
@@ -149,6 +150,8 @@ export interface AgentDirectory {
   listAgents(limit?: number): Promise<Agent[]>;
   /** The public directory, a page at a time, oldest first. */
   directory(page?: { limit?: number; cursor?: string }): Promise<Page<Agent>>;
+  /** Sets an agent's strategy configuration: by the owner of its config right, or by the agent itself while no right exists. */
+  setConfig(req: Idempotent & { callerId: string; agentId: string; config: Record<string, unknown> }): Promise<void>;
 }
 
 /** A run's two secrets: the agent's credential (for agent code) and the supervisor's token (for the trusted side). */
@@ -209,15 +212,20 @@ export interface BidBook {
   listBids(payerId: string, page?: { limit?: number; cursor?: string; state?: BidState }): Promise<Page<Bid>>;
   /** Pending bids that take part in `round`. */
   pendingBids(round: number): Promise<Bid[]>;
-  /** Leases that have not ended at `now`, all agents. */
-  activeLeases(now: number): Promise<Lease[]>;
-  agentLeases(agentId: string, now: number): Promise<Lease[]>;
   /** Captures the winner's payment, marks its bid won and writes its lease: one transaction, at most once. */
   settleWinner(req: Idempotent & { round: number; bid: Bid; payment: Micros; lease: Lease }): Promise<Lease>;
-  /** Ends a lease early (its process died); it holds nothing from `at` on. Idempotent. */
-  closeLease(req: { agentId: string; leaseId: string; at: number; reason: string }): Promise<Lease>;
   /** Releases an expired bid's hold and marks it expired: one transaction, at most once. */
   expireBid(req: Idempotent & { round: number; payerId: string; bidId: string }): Promise<Bid>;
+}
+
+/** Leases: what winning bids bought (written by `BidBook.settleWinner`). */
+export interface LeaseBook {
+  /** Leases that have not ended at `now`, all agents. */
+  activeLeases(now: number): Promise<Lease[]>;
+  /** One agent's leases that have not ended at `now`. */
+  agentLeases(agentId: string, now: number): Promise<Lease[]>;
+  /** Ends a lease early (its process died); it holds nothing from `at` on. Idempotent. */
+  closeLease(req: { agentId: string; leaseId: string; at: number; reason: string }): Promise<Lease>;
 }
 
 export interface RoundLog {
@@ -339,18 +347,9 @@ export interface LlmLedger {
   spendByAgent(agentIds: readonly string[]): Promise<Map<string, LlmSpend>>;
 }
 
-// -- attention -------------------------------------------------------------------------------------
+export type { InboxItem } from './society.js';
 
-export interface InboxItem {
-  itemId: string;
-  kind: 'reply' | 'message';
-  /** `human`, or the sending agent's id. */
-  from: string;
-  body: string;
-  promptId?: string;
-  reward?: Micros;
-  at: number;
-}
+// -- attention -------------------------------------------------------------------------------------
 
 export interface PromptBook {
   /**
@@ -365,7 +364,6 @@ export interface PromptBook {
   rewardPrompt(req: Idempotent & { promptId: string; scores: Scores; reward: Micros; reply?: string }): Promise<Prompt>;
   /** Releases the bids of prompts past their expiry. */
   expirePrompts(now: number): Promise<number>;
-  inbox(agentId: string, page?: { limit?: number; cursor?: string }): Promise<Page<InboxItem>>;
 }
 
 /** The human page's sessions, kept on the server so that signing out ends one at once. */
@@ -387,9 +385,12 @@ export interface WorkspaceStore {
   remove(agentId: string): Promise<void>;
 }
 
-export interface Messenger {
+/** An agent's inbox: the human's replies (put there by `PromptBook.rewardPrompt`) and other agents' messages. */
+export interface Inbox {
   /** Burns the fee and puts the message in the recipient's inbox, in one transaction. */
   send(req: Idempotent & { from: string; to: string; body: string; fee: Micros }): Promise<InboxItem>;
+  /** The agent's inbox, newest first. */
+  read(agentId: string, page?: { limit?: number; cursor?: string }): Promise<Page<InboxItem>>;
 }
 
 export interface ArtifactBook {
@@ -407,5 +408,4 @@ export interface ArtifactBook {
   lend(req: Idempotent & { lender: string; borrower: string; amount: Micros }): Promise<Artifact>;
   /** The debtor pays the debt's current owner. */
   repay(req: Idempotent & { debtor: string; artifactId: string; amount: Micros }): Promise<Artifact>;
-  setConfig(req: Idempotent & { callerId: string; agentId: string; config: Record<string, unknown> }): Promise<void>;
 }

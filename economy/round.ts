@@ -12,11 +12,12 @@ import type { Config } from './config.js';
 import { DomainError } from './errors.js';
 import { activeSince, expiresAfter, heldByAgent, heldByLeases, leaseWindow, storedOutcome, type Bid, type Lease, type OracleState, type StoredOutcome } from './market.js';
 import { fateOf } from './lifecycle.js';
-import type { AgentDirectory, BidBook, Clock, LedgerStore, PromptBook, RoundLog } from './ports.js';
+import type { AgentDirectory, BidBook, Clock, LeaseBook, LedgerStore, PromptBook, RoundLog } from './ports.js';
 
 export interface RoundDeps {
   rounds: RoundLog;
   bids: BidBook;
+  leases: LeaseBook;
   prompts: PromptBook;
   agents: AgentDirectory;
   ledger: LedgerStore;
@@ -87,7 +88,7 @@ export async function runRound(deps: RoundDeps, tick?: number): Promise<RoundRep
 
 /** Clears the round and stores its outcome; if another invocation stored one first, that one is returned. */
 async function clearAndStore(deps: RoundDeps, round: number, state: OracleState, now: number): Promise<{ outcome: StoredOutcome; pending: Bid[] }> {
-  const [bids, leases] = await Promise.all([deps.bids.pendingBids(round), deps.bids.activeLeases(now)]);
+  const [bids, leases] = await Promise.all([deps.bids.pendingBids(round), deps.leases.activeLeases(now)]);
   const outcome = clear({
     round,
     roundSeconds: deps.config.roundSeconds,
@@ -114,7 +115,7 @@ async function applyOutcome(deps: RoundDeps, round: number, outcome: StoredOutco
   for (const winner of outcome.winners) {
     let leases = leasesByAgent.get(winner.agentId);
     if (!leases) {
-      leases = await deps.bids.agentLeases(winner.agentId, now);
+      leases = await deps.leases.agentLeases(winner.agentId, now);
       leasesByAgent.set(winner.agentId, leases);
     }
     const bid = read.get(winner.bidId) ?? (await deps.bids.getBid(winner.payerId, winner.bidId));
@@ -165,7 +166,7 @@ async function expireBids(deps: RoundDeps, round: number, pending?: Bid[]): Prom
  */
 async function decideFates(deps: RoundDeps, round: number): Promise<number> {
   const now = deps.clock.now();
-  const [agents, leases] = await Promise.all([deps.agents.listAgents(), deps.bids.activeLeases(now)]);
+  const [agents, leases] = await Promise.all([deps.agents.listAgents(), deps.leases.activeLeases(now)]);
   // A lease yet to start counts too: its agent is about to run.
   const leased = new Set(leases.map((l) => l.agentId));
   const deaths = await inBatches(

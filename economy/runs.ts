@@ -11,12 +11,12 @@ import { NotFoundError, ValidationError } from './errors.js';
 import { continuation } from './launcher.js';
 import { activeLease, leaseEnd, runEndsAt, type Lease } from './market.js';
 import { usageReportSchema } from './metering.js';
-import type { BidBook, Clock, MeterQueue, RunCredentials, RunOf, WorkspaceAccess } from './ports.js';
+import type { Clock, LeaseBook, MeterQueue, RunCredentials, RunOf, WorkspaceAccess } from './ports.js';
 import type { Bundle } from './resources.js';
 import { assertWorkspacePath } from './society.js';
 
 export interface RunDeps {
-  bids: Pick<BidBook, 'agentLeases'>;
+  leases: Pick<LeaseBook, 'agentLeases'>;
   credentials: RunCredentials;
   clock: Clock;
 }
@@ -37,7 +37,7 @@ export async function runClock(deps: RunDeps, run: RunOf, knownEndsAt: number): 
   const renewed = await continuation(deps, { ...run, endsAt: knownEndsAt });
   if (renewed) return { runsUntil: renewed.endsAt, leaseId: renewed.leaseId, bundle: renewed.bundle };
   const now = deps.clock.now();
-  const leases = await deps.bids.agentLeases(run.agentId, now);
+  const leases = await deps.leases.agentLeases(run.agentId, now);
   const lease = activeLease(leases, now);
   const endsAt = runEndsAt(leases, now);
   return lease && endsAt !== undefined ? { runsUntil: endsAt, leaseId: lease.leaseId, bundle: lease.bundle } : { runsUntil: null };
@@ -54,7 +54,7 @@ export interface Measured {
 /** Sends the run's measured usage to the metering queue, charged to the lease the run is in (or just ended). */
 export async function reportRunUsage(deps: RunDeps & { meter: MeterQueue }, run: RunOf, measured: Measured): Promise<void> {
   const now = deps.clock.now();
-  const leases = await deps.bids.agentLeases(run.agentId, now - LATE_REPORT_MS);
+  const leases = await deps.leases.agentLeases(run.agentId, now - LATE_REPORT_MS);
   const lease = activeLease(leases, now) ?? latestEnded(leases, now);
   if (!lease) throw new NotFoundError('lease', `of run ${run.runId}`);
   const report = usageReportSchema.safeParse({

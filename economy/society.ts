@@ -1,5 +1,18 @@
-/** Rules of society: what a child's files and a message may be. */
+/** Rules of society: what a child's files and a message may be, and what an inbox holds. */
 import { ValidationError } from './errors.js';
+import type { Micros } from './money.js';
+
+/** What an agent finds in its inbox: the human's reply to one of its prompts, or another agent's message. */
+export interface InboxItem {
+  itemId: string;
+  kind: 'reply' | 'message';
+  /** `human`, or the sending agent's id. */
+  from: string;
+  body: string;
+  promptId?: string;
+  reward?: Micros;
+  at: number;
+}
 
 export const MAX_MESSAGE_BYTES = 16 * 1024;
 export const MAX_SPAWN_FILES = 64;
@@ -30,4 +43,11 @@ export function assertMessageBody(body: string): void {
   if (body.length === 0 || Buffer.byteLength(body, 'utf8') > MAX_MESSAGE_BYTES) {
     throw new ValidationError(`a message body is 1 to ${MAX_MESSAGE_BYTES} bytes`, { field: 'body' });
   }
+}
+
+/** A message from one agent to another: a body within bounds, never to itself. */
+export function newMessage(req: { from: string; to: string; body: string }, at: { now: number; newId(): string }): InboxItem {
+  assertMessageBody(req.body);
+  if (req.to === req.from) throw new ValidationError('an agent cannot message itself', { field: 'to' });
+  return { itemId: at.newId(), kind: 'message', from: req.from, body: req.body, at: at.now };
 }

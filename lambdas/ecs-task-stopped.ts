@@ -6,9 +6,9 @@
 import type { EventBridgeEvent } from 'aws-lambda';
 import { OWN_STOP_REASON } from '../adapters/ecs/ecs-runner.js';
 import { onRunExit } from '../economy/launcher.js';
-import type { BidBook, ExitReason, RunCredentials } from '../economy/ports.js';
+import type { ExitReason, LeaseBook, RunCredentials } from '../economy/ports.js';
 import { deployed } from '../wiring/base.js';
-import { bidsOf, runCredentialsOf } from '../wiring/dynamodb.js';
+import { leasesOf, runCredentialsOf } from '../wiring/dynamodb.js';
 
 export interface EcsTaskStateChange {
   lastStatus?: string;
@@ -19,7 +19,7 @@ export interface EcsTaskStateChange {
   overrides?: { containerOverrides?: { environment?: { name?: string; value?: string }[] }[] };
 }
 
-export function makeHandler(deps: { bids: BidBook; credentials: RunCredentials }) {
+export function makeHandler(deps: { leases: LeaseBook; credentials: RunCredentials }) {
   return async (event: EventBridgeEvent<'ECS Task State Change', EcsTaskStateChange>): Promise<{ closed: boolean }> => {
     const detail = event.detail;
     if (detail.lastStatus !== 'STOPPED' || detail.stoppedReason?.startsWith(OWN_STOP_REASON)) return { closed: false };
@@ -32,9 +32,9 @@ export function makeHandler(deps: { bids: BidBook; credentials: RunCredentials }
     const reason: ExitReason = outOfMemory ? 'out-of-memory' : 'crashed';
     const at = Date.parse(detail.stoppedAt ?? event.time);
     await onRunExit(deps, { agentId, runId, leaseId, at, reason, ...(detail.stoppedReason ? { detail: detail.stoppedReason } : {}) });
-    const lease = (await deps.bids.agentLeases(agentId, 0)).find((l) => l.leaseId === leaseId);
+    const lease = (await deps.leases.agentLeases(agentId, 0)).find((l) => l.leaseId === leaseId);
     return { closed: lease?.closedAt === at };
   };
 }
 
-export const handler = deployed((b) => makeHandler({ bids: bidsOf(b), credentials: runCredentialsOf(b) }));
+export const handler = deployed((b) => makeHandler({ leases: leasesOf(b), credentials: runCredentialsOf(b) }));

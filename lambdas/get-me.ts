@@ -1,20 +1,20 @@
 /** GET /me: the calling agent: status, balances, generation, lineage and current lease. */
-import type { AgentDirectory, BidBook, Clock, LedgerStore } from '../economy/ports.js';
+import type { AgentDirectory, Clock, LeaseBook, LedgerStore } from '../economy/ports.js';
 import { currentLease, runEndsAt } from '../economy/market.js';
-import { agentCallerOf, agentsOf, bidsOf, ledgerOf } from '../wiring/dynamodb.js';
+import { agentCallerOf, agentsOf, leasesOf, ledgerOf } from '../wiring/dynamodb.js';
 import { deployed } from '../wiring/base.js';
 import { ROUTES } from './routes.js';
 import { agentOf } from './http/principal.js';
 import { route, type AgentAuth } from './http/route.js';
 
-export function makeHandler(deps: { agents: Pick<AgentDirectory, 'getAgent'>; ledger: Pick<LedgerStore, 'getBalance'>; bids: Pick<BidBook, 'agentLeases'>; clock: Clock } & AgentAuth) {
+export function makeHandler(deps: { agents: Pick<AgentDirectory, 'getAgent'>; ledger: Pick<LedgerStore, 'getBalance'>; leases: Pick<LeaseBook, 'agentLeases'>; clock: Clock } & AgentAuth) {
   return route(ROUTES['GET /me'], deps.agentCaller, {}, async ({ principal }) => {
     const agentId = agentOf(principal);
     const now = deps.clock.now();
     const [agent, balance, leases] = await Promise.all([
       deps.agents.getAgent(agentId),
       deps.ledger.getBalance(agentId),
-      deps.bids.agentLeases(agentId, now),
+      deps.leases.agentLeases(agentId, now),
     ]);
     return {
       agentId,
@@ -31,4 +31,4 @@ export function makeHandler(deps: { agents: Pick<AgentDirectory, 'getAgent'>; le
   });
 }
 
-export const handler = deployed((b) => makeHandler({ agents: agentsOf(b), ledger: ledgerOf(b), bids: bidsOf(b), clock: b.clock, agentCaller: agentCallerOf(b) }));
+export const handler = deployed((b) => makeHandler({ agents: agentsOf(b), ledger: ledgerOf(b), leases: leasesOf(b), clock: b.clock, agentCaller: agentCallerOf(b) }));

@@ -9,7 +9,7 @@
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { DomainError, NotFoundError } from '../economy/errors.js';
 import { deployed } from '../wiring/base.js';
-import { agentsOf, bidsOf, ledgerOf, llmLedgerOf, promptsOf, roundsOf, sessionsOf } from '../wiring/dynamodb.js';
+import { agentsOf, leasesOf, ledgerOf, llmLedgerOf, promptsOf, roundsOf, sessionsOf } from '../wiring/dynamodb.js';
 import { llmModelOf } from '../wiring/llm.js';
 import { operatorTokenOf } from '../wiring/operator.js';
 import { statusOf } from './http/errors.js';
@@ -40,7 +40,7 @@ export const handler = deployed((b) =>
     ledger: ledgerOf(b),
     prompts: promptsOf(b),
     agents: agentsOf(b),
-    bids: bidsOf(b),
+    leases: leasesOf(b),
     llmLedger: llmLedgerOf(b),
     sessions: sessionsOf(b),
     llm: llmModelOf(b),

@@ -11,7 +11,7 @@ import { runRound, type RoundDeps, type RoundReport } from '../economy/round.js'
 import type { RunCredentials, Runner } from '../economy/ports.js';
 import { runnerOf } from '../wiring/aws.js';
 import { deployed } from '../wiring/base.js';
-import { agentsOf, bidsOf, ledgerOf, promptsOf, roundsOf, runCredentialsOf } from '../wiring/dynamodb.js';
+import { agentsOf, bidsOf, leasesOf, ledgerOf, promptsOf, roundsOf, runCredentialsOf } from '../wiring/dynamodb.js';
 import { METRICS_NAMESPACE, roundTelemetry } from './round-telemetry.js';
 
 /** The round's ports, and the launcher's where this deployment runs agents. */
@@ -39,7 +39,7 @@ export function makeHandler(deps: OracleDeps, log: (report: OracleReport) => voi
 
 export const handler = deployed((b) =>
   makeHandler(
-    { rounds: roundsOf(b), bids: bidsOf(b), prompts: promptsOf(b), agents: agentsOf(b), ledger: ledgerOf(b), credentials: runCredentialsOf(b), runner: runnerOf(b), clock: b.clock, config: b.config },
+    { rounds: roundsOf(b), bids: bidsOf(b), leases: leasesOf(b), prompts: promptsOf(b), agents: agentsOf(b), ledger: ledgerOf(b), credentials: runCredentialsOf(b), runner: runnerOf(b), clock: b.clock, config: b.config },
     roundTelemetry(new Logger({ serviceName: 'syntropism-oracle' }), new Metrics({ namespace: METRICS_NAMESPACE, serviceName: 'oracle' })),
   ),
 );

@@ -5,7 +5,7 @@
  */
 import * as z from 'zod/mini';
 import { runClock, type RunDeps } from '../economy/runs.js';
-import { bidsOf, runCredentialsOf, supervisorCallerOf } from '../wiring/dynamodb.js';
+import { leasesOf, runCredentialsOf, supervisorCallerOf } from '../wiring/dynamodb.js';
 import { deployed } from '../wiring/base.js';
 import { ROUTES } from './routes.js';
 import { runOf } from './http/principal.js';
@@ -18,4 +18,4 @@ export function makeHandler(deps: RunDeps & SupervisorAuth) {
   return route(ROUTES['POST /run/renewal'], deps.supervisorCaller, { body }, ({ principal, body }) => runClock(deps, runOf(principal), body.endsAt));
 }
 
-export const handler = deployed((b) => makeHandler({ bids: bidsOf(b), credentials: runCredentialsOf(b), clock: b.clock, supervisorCaller: supervisorCallerOf(b) }));
+export const handler = deployed((b) => makeHandler({ leases: leasesOf(b), credentials: runCredentialsOf(b), clock: b.clock, supervisorCaller: supervisorCallerOf(b) }));

@@ -7,7 +7,7 @@
 import type { MeterQueue } from '../economy/ports.js';
 import * as z from 'zod/mini';
 import { reportRunUsage, type RunDeps } from '../economy/runs.js';
-import { bidsOf, runCredentialsOf, supervisorCallerOf } from '../wiring/dynamodb.js';
+import { leasesOf, runCredentialsOf, supervisorCallerOf } from '../wiring/dynamodb.js';
 import { meterOf } from '../wiring/aws.js';
 import { deployed } from '../wiring/base.js';
 import { ROUTES } from './routes.js';
@@ -25,4 +25,4 @@ export function makeHandler(deps: RunDeps & { meter: MeterQueue } & SupervisorAu
   });
 }
 
-export const handler = deployed((b) => makeHandler({ bids: bidsOf(b), credentials: runCredentialsOf(b), clock: b.clock, meter: meterOf(b), supervisorCaller: supervisorCallerOf(b) }));
+export const handler = deployed((b) => makeHandler({ leases: leasesOf(b), credentials: runCredentialsOf(b), clock: b.clock, meter: meterOf(b), supervisorCaller: supervisorCallerOf(b) }));

@@ -105,7 +105,7 @@ export function watchLife(stack: LocalStack, options: { dataDir: string; human?:
       let lateWins = 0;
       let childrenThatRan = 0;
       for (const agent of agents) {
-        const leases = (await deps.bids.agentLeases(agent.agentId, 0)).sort((a, b) => a.startsAt - b.startsAt);
+        const leases = (await deps.leases.agentLeases(agent.agentId, 0)).sort((a, b) => a.startsAt - b.startsAt);
         leaseCount += leases.length;
         if (agent.generation > 0 && leases.length > 0) childrenThatRan += 1;
         const ended = leases.filter((l) => (l.closedAt ?? l.endsAt) < now - 2000);

@@ -14,9 +14,10 @@ import type {
   ArtifactBook,
   BidBook,
   Clock,
+  Inbox,
+  LeaseBook,
   LedgerStore,
   LlmLedger,
-  Messenger,
   MeterQueue,
   Payments,
   PromptBook,
@@ -34,9 +35,10 @@ import {
   agentsOf,
   artifactsOf,
   bidsOf,
+  inboxOf,
+  leasesOf,
   ledgerOf,
   llmLedgerOf,
-  messagesOf,
   paymentsOf,
   promptsOf,
   roundsOf,
@@ -52,11 +54,12 @@ export interface Deps {
   payments: Payments;
   agents: AgentDirectory;
   bids: BidBook;
+  leases: LeaseBook;
   rounds: RoundLog;
   usage: UsageStore;
   llmLedger: LlmLedger;
   prompts: PromptBook;
-  messages: Messenger;
+  inbox: Inbox;
   artifacts: ArtifactBook;
   /** Agents' workspaces (births write them). */
   workspaces: WorkspaceStore;
@@ -101,11 +104,12 @@ export function dynamoDeps(options: {
     payments: paymentsOf(base),
     agents: agentsOf(base),
     bids: bidsOf(base),
+    leases: leasesOf(base),
     rounds: roundsOf(base),
     usage: usageOf(base),
     llmLedger: llmLedgerOf(base),
     prompts: promptsOf(base),
-    messages: messagesOf(base),
+    inbox: inboxOf(base),
     artifacts: artifactsOf(base),
     workspaces: options.workspaces ?? { inherit: unconfigured('agent workspaces'), seed: unconfigured('agent workspaces'), remove: () => Promise.resolve() },
     credentials: runCredentialsOf(base),

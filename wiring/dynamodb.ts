@@ -4,7 +4,8 @@ import { DynamoArtifacts } from '../adapters/dynamodb/artifacts.js';
 import { DynamoBidBook } from '../adapters/dynamodb/bids.js';
 import { DynamoLedgerStore } from '../adapters/dynamodb/ledger.js';
 import { DynamoLlmLedger } from '../adapters/dynamodb/llm-ledger.js';
-import { DynamoMessenger } from '../adapters/dynamodb/messages.js';
+import { DynamoInbox } from '../adapters/dynamodb/inbox.js';
+import { DynamoLeaseBook } from '../adapters/dynamodb/leases.js';
 import { DynamoPayments } from '../adapters/dynamodb/payments.js';
 import { DynamoPromptBook } from '../adapters/dynamodb/prompts.js';
 import { DynamoRoundLog } from '../adapters/dynamodb/rounds.js';
@@ -26,6 +27,9 @@ export function agentsOf(b: Base): DynamoAgentDirectory {
 export function bidsOf(b: Base): DynamoBidBook {
   return once(b, bidsOf, () => new DynamoBidBook(b.client, b.tables, ledgerOf(b)));
 }
+export function leasesOf(b: Base): DynamoLeaseBook {
+  return once(b, leasesOf, () => new DynamoLeaseBook(b.client, b.tables));
+}
 export function roundsOf(b: Base): DynamoRoundLog {
   return once(b, roundsOf, () => new DynamoRoundLog(b.client, b.tables));
 }
@@ -36,10 +40,10 @@ export function llmLedgerOf(b: Base): DynamoLlmLedger {
   return once(b, llmLedgerOf, () => new DynamoLlmLedger(b.client, b.tables, b.config.idempotencyTtlSeconds));
 }
 export function promptsOf(b: Base): DynamoPromptBook {
-  return once(b, promptsOf, () => new DynamoPromptBook(b.client, b.tables, ledgerOf(b), bidsOf(b), b.config.promptTtlSeconds));
+  return once(b, promptsOf, () => new DynamoPromptBook(b.client, b.tables, ledgerOf(b), leasesOf(b), b.config.promptTtlSeconds));
 }
-export function messagesOf(b: Base): DynamoMessenger {
-  return once(b, messagesOf, () => new DynamoMessenger(b.tables, ledgerOf(b)));
+export function inboxOf(b: Base): DynamoInbox {
+  return once(b, inboxOf, () => new DynamoInbox(b.client, b.tables, ledgerOf(b)));
 }
 export function artifactsOf(b: Base): DynamoArtifacts {
   return once(b, artifactsOf, () => new DynamoArtifacts(b.client, b.tables, ledgerOf(b)));

@@ -3,7 +3,7 @@ import type { BirthDeps } from '../economy/birth.js';
 import type { ChatDeps } from '../economy/chat.js';
 import { workspacesOf } from './aws.js';
 import type { Base } from './base.js';
-import { agentsOf, bidsOf, llmLedgerOf, roundsOf, usageOf } from './dynamodb.js';
+import { agentsOf, leasesOf, llmLedgerOf, roundsOf, usageOf } from './dynamodb.js';
 import { llmProviderOf } from './llm.js';
 
 export function birthDepsOf(b: Base): BirthDeps {
@@ -11,5 +11,5 @@ export function birthDepsOf(b: Base): BirthDeps {
 }
 
 export function chatDepsOf(b: Base): ChatDeps {
-  return { llm: llmProviderOf(b), llmLedger: llmLedgerOf(b), bids: bidsOf(b), rounds: roundsOf(b), usage: usageOf(b), clock: b.clock, config: b.config };
+  return { llm: llmProviderOf(b), llmLedger: llmLedgerOf(b), leases: leasesOf(b), rounds: roundsOf(b), usage: usageOf(b), clock: b.clock, config: b.config };
 }

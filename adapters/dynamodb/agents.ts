@@ -8,24 +8,25 @@
  * run-credentials.ts). A dead agent's credentials are deleted, so a credential lookup is one read.
  */
 import { GetCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { assertConfig, assertMayConfigure, configRightId, type Artifact } from '../../economy/artifacts.js';
 import { ConflictError, ForbiddenError, NotFoundError } from '../../economy/errors.js';
 import { planDeath, planOpenAccount, planSpawn } from '../../economy/ledger.js';
-import { newBid, planFirstBid, type Agent, type Bid } from '../../economy/market.js';
+import { newAgent, newBid, newChild, planFirstBid, type Agent, type Bid } from '../../economy/market.js';
 import type { Micros } from '../../economy/money.js';
 import type { PlanContext } from '../../economy/ledger.js';
 import type { AgentDirectory, Birth, FirstBid, Idempotent, Judged, Page } from '../../economy/ports.js';
+import { agentKey, artifactKey, credentialKey } from './keys.js';
 import { bidPut } from './bids.js';
 import type { Built, DynamoLedgerStore } from './ledger.js';
 import { queryIndex, recordOf } from './records.js';
-import { assertLimit, decodeIndexCursor, encodeCursor } from './cursor.js';
+import { decodeIndexCursor, encodeCursor } from './cursor.js';
+import { pageLimit } from '../../economy/pages.js';
 import { RECORDS_INDEX, sortable, TTL_ATTRIBUTE, type Tables } from './tables.js';
 import type { Write } from './transact.js';
 
 /** Every agent is listed in the index under one key, by creation time (agents are created at human scale). */
 const AGENTS_INDEX_KEY = 'agents';
 
-export const agentKey = (agentId: string) => ({ pk: `agent#${agentId}`, sk: 'profile' });
-export const credentialKey = (hash: string) => ({ pk: `cred#${hash}`, sk: 'cred' });
 
 /** A transaction item that holds only while the agent is alive (404 if there is no such agent, 403 if dead). */
 export function aliveCheck(tables: Tables, agentId: string): Write {
@@ -61,7 +62,7 @@ export class DynamoAgentDirectory implements AgentDirectory {
     return this.birth('createAgent', identity, req.prepare, (ctx) => {
       const opening = planOpenAccount({ accountId: req.agentId, ...(req.endowment > 0 ? { grant: { amount: req.endowment, ref: 'operator' } } : {}) }, ctx);
       const bid = req.firstBid && newBid({ ...req.firstBid, bidId: ctx.newId(), agentId: req.agentId, payerId: req.agentId, now: ctx.now, lastRound: req.round });
-      const agent = newAgent({ agentId: req.agentId, generation: 0, lineage: [], now: ctx.now, bid });
+      const agent = newAgent({ agentId: req.agentId, now: ctx.now, bid });
       return {
         plan: bid ? planFirstBid(opening, req.endowment, bid, ctx) : opening,
         writes: [...this.birthWrites(agent, req.credentialHash, ctx.now), ...(bid ? [bidPut(this.tables, bid)] : [])],
@@ -76,9 +77,8 @@ export class DynamoAgentDirectory implements AgentDirectory {
     const identity = { idempotencyKey: req.idempotencyKey, parentId: req.parentId, endowment: req.endowment, firstBid: req.firstBid, filesHash: req.filesHash };
     return this.birth('spawnAgent', identity, req.prepare, async (ctx) => {
       const parent = await this.getAgent(req.parentId);
-      if (parent.status !== 'alive') throw new ForbiddenError(`agent ${parent.agentId} is dead`);
       const bid = req.firstBid && newBid({ ...req.firstBid, bidId: ctx.newId(), agentId: req.childId, payerId: req.childId, now: ctx.now, lastRound: req.round });
-      const child = newAgent({ agentId: req.childId, generation: parent.generation + 1, lineage: [parent.agentId, ...parent.lineage], now: ctx.now, bid });
+      const child = newChild(parent, { agentId: req.childId, now: ctx.now, bid });
       const spawn = planSpawn({ parent: parent.agentId, child: child.agentId, fee: req.fee, endowment: req.endowment }, ctx);
       return {
         plan: bid ? planFirstBid(spawn, req.endowment, bid, ctx) : spawn,
@@ -86,6 +86,47 @@ export class DynamoAgentDirectory implements AgentDirectory {
         result: { agent: child, credentialHash: req.credentialHash, ...(bid ? { bid } : {}) },
       };
     });
+  }
+
+  /** Sets an agent's strategy configuration: by the owner of its config right, or by itself while it has none. */
+  async setConfig(req: Idempotent & { callerId: string; agentId: string; config: Record<string, unknown> }): Promise<void> {
+    assertConfig(req.config);
+    const { Item } = await this.client.send(new GetCommand({ TableName: this.tables.records, Key: artifactKey(configRightId(req.agentId)), ConsistentRead: true }));
+    const right = Item ? (recordOf(Item) as unknown as Artifact) : undefined;
+    assertMayConfigure(right, req);
+    await this.ledger.commit('setConfig', req, () => ({
+      writes: [
+        {
+          item: {
+            Update: {
+              TableName: this.tables.records,
+              Key: agentKey(req.agentId),
+              UpdateExpression: 'SET config = :config',
+              ConditionExpression: 'attribute_exists(pk)',
+              ExpressionAttributeValues: { ':config': req.config },
+            },
+          },
+          explain: () => new NotFoundError('agent', req.agentId),
+        },
+        // The right must still be the caller's when the change lands.
+        ...(right
+          ? [
+              {
+                item: {
+                  ConditionCheck: {
+                    TableName: this.tables.records,
+                    Key: artifactKey(right.artifactId),
+                    ConditionExpression: 'ownerId = :caller',
+                    ExpressionAttributeValues: { ':caller': req.callerId },
+                  },
+                },
+                explain: () => new ForbiddenError('the config right changed hands'),
+              } satisfies Write,
+            ]
+          : []),
+      ],
+      result: null,
+    }));
   }
 
   /** A replay returns the first birth and prepares nothing; a new request prepares, then commits. */
@@ -193,7 +234,7 @@ export class DynamoAgentDirectory implements AgentDirectory {
         IndexName: RECORDS_INDEX,
         KeyConditionExpression: 'gsi1pk = :pk',
         ExpressionAttributeValues: { ':pk': AGENTS_INDEX_KEY },
-        Limit: assertLimit(page.limit),
+        Limit: pageLimit(page.limit),
         ...(page.cursor ? { ExclusiveStartKey: decodeIndexCursor(page.cursor, AGENTS_INDEX_KEY) } : {}),
       }),
     );
@@ -205,19 +246,6 @@ export class DynamoAgentDirectory implements AgentDirectory {
     if (!Item) throw new NotFoundError('agent', agentId);
     return toAgent(Item);
   }
-}
-
-/** A new agent; a first bid placed with it counts as its first activity. */
-function newAgent(req: { agentId: string; generation: number; lineage: string[]; now: number; bid: Bid | undefined }): Agent {
-  return {
-    agentId: req.agentId,
-    status: 'alive',
-    generation: req.generation,
-    lineage: req.lineage,
-    createdAt: req.now,
-    pendingBids: req.bid ? 1 : 0,
-    ...(req.bid ? { lastBidAt: req.now } : {}),
-  };
 }
 
 const toAgent = (item: Record<string, unknown>) => recordOf(item) as unknown as Profile;

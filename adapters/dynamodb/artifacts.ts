@@ -8,19 +8,20 @@
  * repayment (to the debt's owner at that moment).
  */
 import { GetCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { assertConfig, assertContent, configRightId, type Artifact, type ArtifactKind, type OpenListing } from '../../economy/artifacts.js';
-import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../../economy/errors.js';
+import { listed, newArtifact, newDebt, repaid, sold, unlisted, type Artifact, type ArtifactKind, type OpenListing } from '../../economy/artifacts.js';
+import { ConflictError, NotFoundError } from '../../economy/errors.js';
 import { planTransfer } from '../../economy/ledger.js';
-import { assertMicros, type Micros } from '../../economy/money.js';
+import type { Micros } from '../../economy/money.js';
 import type { ArtifactBook, Idempotent, Page } from '../../economy/ports.js';
-import { agentKey, aliveCheck } from './agents.js';
-import { assertLimit, decodeCursor, encodeCursor } from './cursor.js';
+import { aliveCheck } from './agents.js';
+import { artifactKey } from './keys.js';
+import { decodeCursor, encodeCursor } from './cursor.js';
+import { pageLimit } from '../../economy/pages.js';
 import type { DynamoLedgerStore } from './ledger.js';
 import { queryIndex, recordOf } from './records.js';
 import { sortable, type Tables } from './tables.js';
 import type { Write } from './transact.js';
 
-const artifactKey = (id: string) => ({ pk: `artifact#${id}`, sk: 'artifact' });
 const LISTINGS = 'listings';
 const listingKey = (artifactId: string, listedAt: number) => ({ pk: LISTINGS, sk: `${sortable(listedAt)}#${artifactId}` });
 const ownerIndex = (a: Artifact) => ({ gsi1pk: `artifacts#${a.ownerId}`, gsi1sk: `${sortable(a.createdAt)}#${a.artifactId}` });
@@ -45,53 +46,28 @@ export class DynamoArtifacts implements ArtifactBook {
   /** Data or code with its content, or the caller's own config right (one per agent). */
   create(req: Idempotent & { ownerId: string; kind: Exclude<ArtifactKind, 'debt'>; content?: string }): Promise<Artifact> {
     return this.ledger.commit('createArtifact', req, (ctx) => {
-      if (req.kind !== 'config-right') assertContent(req.content);
-      else if (req.content !== undefined) throw new ValidationError('a config right has no content', { field: 'content' });
-      const artifact: Artifact = {
-        artifactId: req.kind === 'config-right' ? configRightId(req.ownerId) : ctx.newId(),
-        kind: req.kind,
-        ownerId: req.ownerId,
-        createdBy: req.ownerId,
-        createdAt: ctx.now,
-        ...(req.kind === 'config-right' ? { subjectAgentId: req.ownerId } : { content: req.content! }),
-        version: 1,
-      };
+      const artifact = newArtifact(req, ctx);
       return { writes: [this.putNew(artifact)], result: artifact };
     });
   }
 
   list(req: Idempotent & { ownerId: string; artifactId: string; price: Micros; buyer?: string }): Promise<Artifact> {
-    return this.change('listArtifact', req, (artifact, now) => {
-      assertMicros(req.price, 'price', 'positive');
-      if (req.buyer === req.ownerId) throw new ValidationError('an owner cannot sell to itself', { field: 'buyer' });
-      return { ...artifact, listing: { price: req.price, listedAt: now, ...(req.buyer ? { buyer: req.buyer } : {}) } };
-    });
+    return this.change('listArtifact', req, (artifact, now) => listed(artifact, req, now));
   }
 
   unlist(req: Idempotent & { ownerId: string; artifactId: string }): Promise<Artifact> {
-    return this.change('unlistArtifact', req, (artifact) => {
-      if (!artifact.listing) throw new ConflictError(`artifact ${artifact.artifactId} is not listed`);
-      const { listing: _listing, ...rest } = artifact;
-      return rest;
-    });
+    return this.change('unlistArtifact', req, (artifact) => unlisted(artifact, req.ownerId));
   }
 
   /** Buys a listed artifact: price to the owner, ownership to the buyer, listing closed, at once. */
   purchase(req: Idempotent & { buyerId: string; artifactId: string; price: Micros }): Promise<Artifact> {
     return this.ledger.commit('purchaseArtifact', req, async (ctx) => {
       const artifact = await this.get(req.artifactId);
-      const listing = artifact.listing;
-      if (!listing) throw new ConflictError(`artifact ${artifact.artifactId} is not for sale`);
-      // The price read is the price paid: the write below holds only if the artifact is unchanged since.
-      if (listing.price !== req.price) throw new ConflictError(`artifact ${artifact.artifactId} costs ${listing.price} µcr now, not ${req.price}`, { price: listing.price });
-      if (listing.buyer && listing.buyer !== req.buyerId) throw new ForbiddenError(`artifact ${artifact.artifactId} is offered to another buyer`);
-      if (artifact.ownerId === req.buyerId) throw new ConflictError('you own it already');
-      const { listing: _sold, ...rest } = artifact;
-      const bought: Artifact = { ...rest, ownerId: req.buyerId, version: artifact.version + 1 };
+      const { bought, seller, price } = sold(artifact, req);
       return {
-        plan: planTransfer({ from: req.buyerId, to: artifact.ownerId, amount: listing.price, reason: 'purchase', ref: artifact.artifactId }, ctx),
+        plan: planTransfer({ from: req.buyerId, to: seller, amount: price, reason: 'purchase', ref: artifact.artifactId }, ctx),
         // Only a living seller is paid.
-        writes: [this.replace(artifact, bought), ...this.listingWrites(artifact, bought), aliveCheck(this.tables, artifact.ownerId)],
+        writes: [this.replace(artifact, bought), ...this.listingWrites(artifact, bought), aliveCheck(this.tables, seller)],
         result: bought,
       };
     });
@@ -100,16 +76,7 @@ export class DynamoArtifacts implements ArtifactBook {
   /** A loan: the lender's credits to the borrower, and a debt owned by the lender, at once. */
   lend(req: Idempotent & { lender: string; borrower: string; amount: Micros }): Promise<Artifact> {
     return this.ledger.commit('lend', req, (ctx) => {
-      const debt: Artifact = {
-        artifactId: ctx.newId(),
-        kind: 'debt',
-        ownerId: req.lender,
-        createdBy: req.lender,
-        createdAt: ctx.now,
-        debtor: req.borrower,
-        outstanding: req.amount,
-        version: 1,
-      };
+      const debt = newDebt(req, ctx);
       return {
         plan: planTransfer({ from: req.lender, to: req.borrower, amount: req.amount, reason: 'loan', ref: debt.artifactId }, ctx),
         writes: [this.putNew(debt), aliveCheck(this.tables, req.borrower)],
@@ -122,61 +89,14 @@ export class DynamoArtifacts implements ArtifactBook {
   repay(req: Idempotent & { debtor: string; artifactId: string; amount: Micros }): Promise<Artifact> {
     return this.ledger.commit('repay', req, async (ctx) => {
       const debt = await this.get(req.artifactId);
-      if (debt.kind !== 'debt' || debt.debtor !== req.debtor) throw new ForbiddenError('only the debtor repays a debt');
-      assertMicros(req.amount, 'amount', 'positive');
-      if (req.amount > (debt.outstanding ?? 0)) throw new ValidationError(`only ${debt.outstanding ?? 0} µcr is owed`, { field: 'amount' });
-      const repaid: Artifact = { ...debt, outstanding: (debt.outstanding ?? 0) - req.amount, version: debt.version + 1 };
+      const after = repaid(debt, req);
       return {
         plan: planTransfer({ from: req.debtor, to: debt.ownerId, amount: req.amount, reason: 'repayment', ref: debt.artifactId }, ctx),
         // A debt owned by a dead agent can no longer be repaid: nothing pays the dead.
-        writes: [this.replace(debt, repaid), ...this.listingWrites(debt, repaid), aliveCheck(this.tables, debt.ownerId)],
-        result: repaid,
+        writes: [this.replace(debt, after), ...this.listingWrites(debt, after), aliveCheck(this.tables, debt.ownerId)],
+        result: after,
       };
     });
-  }
-
-  /** Sets an agent's strategy configuration: by the owner of its config right, or by itself while it has none. */
-  async setConfig(req: Idempotent & { callerId: string; agentId: string; config: Record<string, unknown> }): Promise<void> {
-    assertConfig(req.config);
-    const right = await this.get(configRightId(req.agentId)).catch((err: unknown) => {
-      if (err instanceof NotFoundError) return undefined;
-      throw err;
-    });
-    const allowed = right ? right.ownerId === req.callerId : req.callerId === req.agentId;
-    if (!allowed) throw new ForbiddenError(`only the owner of agent ${req.agentId}'s config right may change its configuration`);
-    await this.ledger.commit('setConfig', req, () => ({
-      writes: [
-        {
-          item: {
-            Update: {
-              TableName: this.tables.records,
-              Key: agentKey(req.agentId),
-              UpdateExpression: 'SET config = :config',
-              ConditionExpression: 'attribute_exists(pk)',
-              ExpressionAttributeValues: { ':config': req.config },
-            },
-          },
-          explain: () => new NotFoundError('agent', req.agentId),
-        },
-        // The right must still be the caller's when the change lands.
-        ...(right
-          ? [
-              {
-                item: {
-                  ConditionCheck: {
-                    TableName: this.tables.records,
-                    Key: artifactKey(right.artifactId),
-                    ConditionExpression: 'ownerId = :caller',
-                    ExpressionAttributeValues: { ':caller': req.callerId },
-                  },
-                },
-                explain: () => new ForbiddenError('the config right changed hands'),
-              } satisfies Write,
-            ]
-          : []),
-      ],
-      result: null,
-    }));
   }
 
   /** Open listings, newest first. */
@@ -187,7 +107,7 @@ export class DynamoArtifacts implements ArtifactBook {
         KeyConditionExpression: 'pk = :pk',
         ExpressionAttributeValues: { ':pk': LISTINGS },
         ScanIndexForward: false,
-        Limit: assertLimit(page.limit),
+        Limit: pageLimit(page.limit),
         ...(page.cursor ? { ExclusiveStartKey: decodeCursor(page.cursor, LISTINGS) } : {}),
       }),
     );
@@ -195,12 +115,11 @@ export class DynamoArtifacts implements ArtifactBook {
   }
 
   /** A change by the owner, conditional on the version read. */
-  private change(operation: string, req: Idempotent & { ownerId: string; artifactId: string }, apply: (artifact: Artifact, now: number) => Artifact): Promise<Artifact> {
+  private change(operation: string, req: Idempotent & { artifactId: string }, apply: (artifact: Artifact, now: number) => Artifact): Promise<Artifact> {
     return this.ledger.commit(operation, req, async (ctx) => {
       const artifact = await this.get(req.artifactId);
-      if (artifact.ownerId !== req.ownerId) throw new ForbiddenError(`artifact ${artifact.artifactId} is not yours`);
-      const next = { ...apply(artifact, ctx.now), version: artifact.version + 1 };
-      return { writes: [this.replace(artifact, next), ...this.listingWrites(artifact, next)], result: next };
+      const after = apply(artifact, ctx.now);
+      return { writes: [this.replace(artifact, after), ...this.listingWrites(artifact, after)], result: after };
     });
   }
 

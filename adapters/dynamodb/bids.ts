@@ -1,32 +1,30 @@
 /**
- * Bids and leases in the records table, each under one agent's partition so that an agent can
- * only ever address its own:
+ * Bids in the records table, under the partition of the agent that pays for it, so that an agent
+ * can only ever address its own:
  *   agent#<payer> / bid#<bidId>    a bid, under the agent that pays for it (itself, or a sponsor);
  *                                  while pending it is in the index as pending#<shard>
- *   agent#<id> / lease#<leaseId>   a lease, under the agent it runs; in the index as
- *                                  lease#<shard>, sorted by end time
+ * A winning bid becomes a lease (see leases.ts) in the transaction that captures its payment.
  * The profile of the agent a bid is for counts its pending bids (dormancy and death read it).
  * Every change that moves money goes through the ledger's `commit`, in the same transaction.
  */
-import { GetCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { ConflictError, ForbiddenError, NotFoundError } from '../../economy/errors.js';
 import { planCapture, planHold, planRelease } from '../../economy/ledger.js';
-import { newBid, type Bid, type BidState, type Lease } from '../../economy/market.js';
+import { closedBid, newBid, type Bid, type BidState, type Lease } from '../../economy/market.js';
 import type { Micros } from '../../economy/money.js';
 import type { BidBook, Idempotent, Page } from '../../economy/ports.js';
 import type { Bundle } from '../../economy/resources.js';
-import { assertLimit, decodeCursor, encodeCursor } from './cursor.js';
+import { decodeCursor, encodeCursor } from './cursor.js';
+import { pageLimit } from '../../economy/pages.js';
+import { agentKey } from './keys.js';
+import { leasePut } from './leases.js';
 import type { DynamoLedgerStore } from './ledger.js';
 import { queryAll, recordOf } from './records.js';
 import { DynamoRoundLog } from './rounds.js';
 import { INDEX_SHARDS, RECORDS_INDEX, shardOf, sortable, type Tables } from './tables.js';
 import type { Write } from './transact.js';
-import { isConditionFailure } from './conditions.js';
 
 const bidKey = (payerId: string, bidId: string) => ({ pk: `agent#${payerId}`, sk: `bid#${bidId}` });
-const leaseKey = (agentId: string, leaseId: string) => ({ pk: `agent#${agentId}`, sk: `lease#${leaseId}` });
-const profileKey = (agentId: string) => ({ pk: `agent#${agentId}`, sk: 'profile' });
-
 
 /** A new pending bid's item, in the pending index. */
 export function bidPut(tables: Tables, bid: Bid): Write {
@@ -48,7 +46,7 @@ function countBid(tables: Tables, bid: Bid): Write {
     item: {
       Update: {
         TableName: tables.records,
-        Key: profileKey(bid.agentId),
+        Key: agentKey(bid.agentId),
         UpdateExpression: 'SET lastBidAt = :now ADD pendingBids :one',
         ConditionExpression: '#status = :alive',
         ExpressionAttributeNames: { '#status': 'status' },
@@ -65,7 +63,7 @@ function uncountBid(tables: Tables, bid: Bid, leasedUntil?: number): Write {
     item: {
       Update: {
         TableName: tables.records,
-        Key: profileKey(bid.agentId),
+        Key: agentKey(bid.agentId),
         UpdateExpression: `${leasedUntil !== undefined ? 'SET leasedUntil = :until ' : ''}ADD pendingBids :minus`,
         ConditionExpression: 'attribute_exists(pk)',
         ExpressionAttributeValues: { ':minus': -1, ...(leasedUntil !== undefined ? { ':until': leasedUntil } : {}) },
@@ -110,9 +108,8 @@ export class DynamoBidBook implements BidBook {
   private closeBid(operation: string, req: Idempotent & { payerId: string; bidId: string }, to: 'cancelled' | 'expired', round?: number): Promise<Bid> {
     return this.ledger.commit(operation, req, async (ctx) => {
       const bid = await this.getBid(req.payerId, req.bidId);
-      if (bid.state !== 'pending') throw new ConflictError(`bid ${bid.bidId} is already ${bid.state}`, { bidId: bid.bidId, state: bid.state });
+      const closed = closedBid(bid, to, ctx.now, round);
       const hold = await this.ledger.getHold(bid.holdId);
-      const closed: Bid = { ...bid, state: to, closedAt: ctx.now, ...(round !== undefined ? { closedRound: round } : {}) };
       return {
         plan: planRelease(hold, { reason: to === 'cancelled' ? 'bid cancelled' : 'bid expired', ref: bid.bidId, as: to === 'cancelled' ? 'voided' : 'expired' }, ctx),
         writes: [this.closeWrite(closed), uncountBid(this.tables, bid)],
@@ -129,50 +126,12 @@ export class DynamoBidBook implements BidBook {
     return this.ledger.commit('settleWinner', identity, async (ctx) => {
       const hold = await this.ledger.getHold(bid.holdId);
       const won: Bid = { ...bid, state: 'won', payment: req.payment, leaseId: lease.leaseId, closedAt: ctx.now, closedRound: req.round };
-      const leaseWrite: Write = {
-        item: {
-          Put: {
-            TableName: this.tables.records,
-            Item: {
-              ...leaseKey(lease.agentId, lease.leaseId),
-              t: 'lease',
-              ...lease,
-              gsi1pk: `lease#${shardOf(lease.leaseId, INDEX_SHARDS)}`,
-              gsi1sk: `${sortable(lease.endsAt)}#${lease.leaseId}`,
-            },
-            ConditionExpression: 'attribute_not_exists(pk)',
-          },
-        },
-        explain: () => new ConflictError(`lease ${lease.leaseId} already exists`),
-      };
       return {
         plan: planCapture(hold, { amount: req.payment, to: 'burn', reason: 'auction', ref: bid.bidId }, ctx),
-        writes: [this.closeWrite(won), leaseWrite, uncountBid(this.tables, bid, lease.endsAt)],
+        writes: [this.closeWrite(won), leasePut(this.tables, lease), uncountBid(this.tables, bid, lease.endsAt)],
         result: lease,
       };
     });
-  }
-
-  async closeLease(req: { agentId: string; leaseId: string; at: number; reason: string }): Promise<Lease> {
-    try {
-      const { Attributes } = await this.client.send(
-        new UpdateCommand({
-          TableName: this.tables.records,
-          Key: leaseKey(req.agentId, req.leaseId),
-          // Re-sorting it in the index by its new end takes it out of the active leases at once.
-          UpdateExpression: 'SET closedAt = :at, closeReason = :reason, gsi1sk = :sk',
-          ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(closedAt) AND endsAt > :at',
-          ExpressionAttributeValues: { ':at': req.at, ':reason': req.reason, ':sk': `${sortable(req.at)}#${req.leaseId}` },
-          ReturnValues: 'ALL_NEW',
-        }),
-      );
-      return toLease(Attributes!);
-    } catch (err) {
-      if (!isConditionFailure(err)) throw err;
-      const { Item } = await this.client.send(new GetCommand({ TableName: this.tables.records, Key: leaseKey(req.agentId, req.leaseId), ConsistentRead: true }));
-      if (!Item) throw new NotFoundError('lease', req.leaseId);
-      return toLease(Item); // already closed, or already over: nothing to do
-    }
   }
 
   /** Closes a pending bid: its new state, out of the pending index; refused unless still pending. */
@@ -216,7 +175,7 @@ export class DynamoBidBook implements BidBook {
         ExpressionAttributeValues: { ':pk': pk, ':bid': 'bid#', ...(page.state ? { ':state': page.state } : {}) },
         ...(page.state ? { FilterExpression: '#state = :state', ExpressionAttributeNames: { '#state': 'state' } } : {}),
         ScanIndexForward: false,
-        Limit: assertLimit(page.limit),
+        Limit: pageLimit(page.limit),
         ...(page.cursor ? { ExclusiveStartKey: decodeCursor(page.cursor, pk, 'bid#') } : {}),
       }),
     );
@@ -237,33 +196,6 @@ export class DynamoBidBook implements BidBook {
     );
     return shards.flat().map((i) => toBid(i));
   }
-
-  async activeLeases(now: number): Promise<Lease[]> {
-    const shards = await Promise.all(
-      Array.from({ length: INDEX_SHARDS }, (_, shard) =>
-        queryAll(this.client, {
-          TableName: this.tables.records,
-          IndexName: RECORDS_INDEX,
-          // Past every `<now>#<id>`: a lease that ends exactly now is over, as everywhere else.
-          KeyConditionExpression: 'gsi1pk = :pk AND gsi1sk > :now',
-          ExpressionAttributeValues: { ':pk': `lease#${shard}`, ':now': `${sortable(now)}#~` },
-        }),
-      ),
-    );
-    return shards.flat().map((i) => toLease(i));
-  }
-
-  async agentLeases(agentId: string, now: number): Promise<Lease[]> {
-    const items = await queryAll(this.client, {
-      TableName: this.tables.records,
-      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :lease)',
-      FilterExpression: 'endsAt > :now AND (attribute_not_exists(closedAt) OR closedAt > :now)',
-      ExpressionAttributeValues: { ':pk': `agent#${agentId}`, ':lease': 'lease#', ':now': now },
-      ConsistentRead: true,
-    });
-    return items.map((i) => toLease(i));
-  }
 }
 
 const toBid = (item: Record<string, unknown>) => recordOf(item) as unknown as Bid;
-const toLease = (item: Record<string, unknown>) => recordOf(item) as unknown as Lease;

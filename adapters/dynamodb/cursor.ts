@@ -31,9 +31,3 @@ export function decodeIndexCursor(cursor: string, gsi1pk: string): Record<string
   }
   throw new ValidationError('cursor is not valid here', { field: 'cursor' });
 }
-
-export function assertLimit(limit: number | undefined, fallback = 100): number {
-  const value = limit ?? fallback;
-  if (!Number.isInteger(value) || value < 1 || value > 1000) throw new ValidationError('limit must be an integer in [1, 1000]', { field: 'limit' });
-  return value;
-}

@@ -9,17 +9,9 @@
  */
 import { createHash } from 'node:crypto';
 import { GetCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { ConflictError, IdempotencyMismatchError, ValidationError } from '../../economy/errors.js';
+import { ConflictError, IdempotencyMismatchError } from '../../economy/errors.js';
 import { TTL_ATTRIBUTE } from './tables.js';
 import type { Write } from './transact.js';
-
-const KEY = /^[\x21-\x7e]{1,255}$/;
-
-export function assertIdempotencyKey(key: unknown): asserts key is string {
-  if (typeof key !== 'string' || !KEY.test(key)) {
-    throw new ValidationError('idempotency key must be 1–255 visible ASCII characters', { field: 'idempotencyKey' });
-  }
-}
 
 /** A digest of what was asked: the operation and its arguments, in a canonical key order. */
 export function requestHash(operation: string, request: unknown): string {

@@ -59,8 +59,10 @@ import type {
   TransferReceipt,
 } from '../../economy/ports.js';
 import { systemClock } from '../../economy/ports.js';
-import { assertLimit, decodeCursor, encodeCursor } from './cursor.js';
-import { assertIdempotencyKey, idempotencyWrite, priorResult, requestHash } from './idempotency.js';
+import { decodeCursor, encodeCursor } from './cursor.js';
+import { pageLimit } from '../../economy/pages.js';
+import { idempotencyWrite, priorResult, requestHash } from './idempotency.js';
+import { assertIdempotencyKey } from '../../economy/ids.js';
 import type { LedgerTables } from './tables.js';
 import { DEFAULT_RETRY, transactWrite, type RetryPolicy, type Write } from './transact.js';
 
@@ -373,7 +375,7 @@ export class DynamoLedgerStore implements LedgerStore {
 
   async journal(accountId: string, page: { limit?: number; cursor?: string } = {}): Promise<Page<JournalEntry>> {
     assertAccountId(accountId);
-    const limit = assertLimit(page.limit);
+    const limit = pageLimit(page.limit);
     const { Items = [], LastEvaluatedKey } = await this.client.send(
       new QueryCommand({
         TableName: this.tables.journal,

@@ -10,15 +10,15 @@
  * the bid, writes the reply and closes the prompt in one transaction; expiring releases the bid
  * and closes it in one too.
  */
-import { GetCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { createHash } from 'node:crypto';
-import { MAX_PROMPT_LENGTH, MAX_REPLY_LENGTH, type Prompt, type Scores } from '../../economy/attention.js';
-import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../../economy/errors.js';
+import { newPrompt, rewarded, type Prompt, type Scores } from '../../economy/attention.js';
+import { ConflictError, ForbiddenError, NotFoundError } from '../../economy/errors.js';
 import { combinePlans, planCapture, planHold, planMint, planRelease, type LedgerPlan } from '../../economy/ledger.js';
-import { assertMicros, type Micros } from '../../economy/money.js';
+import type { Micros } from '../../economy/money.js';
 import { activeLease } from '../../economy/market.js';
-import type { BidBook, Idempotent, InboxItem, Page, PromptBook } from '../../economy/ports.js';
-import { assertLimit, decodeCursor, encodeCursor } from './cursor.js';
+import type { Idempotent, LeaseBook, PromptBook } from '../../economy/ports.js';
+import { inboxKey } from './keys.js';
 import type { DynamoLedgerStore } from './ledger.js';
 import { queryAll, queryIndex, recordOf } from './records.js';
 import { sortable, type Tables } from './tables.js';
@@ -40,37 +40,22 @@ export class DynamoPromptBook implements PromptBook {
     private readonly client: DynamoDBDocumentClient,
     private readonly tables: Tables,
     private readonly ledger: DynamoLedgerStore,
-    private readonly leases: Pick<BidBook, 'agentLeases'>,
+    private readonly leases: Pick<LeaseBook, 'agentLeases'>,
     private readonly ttlSeconds: number,
   ) {}
 
   postPrompt(req: Idempotent & { agentId: string; content: string; bid: Micros }): Promise<Prompt> {
     // The lease is looked up inside the commit, so that a replay finds its first result even after the lease is over.
     return this.ledger.commit('postPrompt', req, async (ctx) => {
-      assertMicros(req.bid, 'bid', 'positive');
-      if (req.content.length === 0 || req.content.length > MAX_PROMPT_LENGTH) {
-        throw new ValidationError(`content must be 1–${MAX_PROMPT_LENGTH} characters`, { field: 'content' });
-      }
       const lease = activeLease(await this.leases.agentLeases(req.agentId, ctx.now), ctx.now);
-      if (!lease || lease.bundle.attention === 0) throw new ForbiddenError('a prompt needs attention in the active lease');
-      const slots = lease.bundle.attention;
-      const promptId = ctx.newId();
-      const prompt: Prompt = {
-        promptId,
-        agentId: req.agentId,
-        leaseId: lease.leaseId,
-        content: req.content,
-        bid: req.bid,
-        holdId: promptId,
-        state: 'pending',
-        createdAt: ctx.now,
-        expiresAt: ctx.now + this.ttlSeconds * 1000,
-      };
+      const prompt = newPrompt(req, lease, ctx, this.ttlSeconds);
+      const { promptId } = prompt;
+      const slots = lease!.bundle.attention;
       const slot: Write = {
         item: {
           Update: {
             TableName: this.tables.records,
-            Key: { pk: `agent#${req.agentId}`, sk: `lease#${lease.leaseId}` },
+            Key: { pk: `agent#${req.agentId}`, sk: `lease#${prompt.leaseId}` },
             UpdateExpression: 'ADD promptsUsed :one',
             ConditionExpression: 'attribute_exists(pk) AND endsAt > :now AND attribute_not_exists(closedAt) AND (attribute_not_exists(promptsUsed) OR promptsUsed < :slots)',
             ExpressionAttributeValues: { ':one': 1, ':now': ctx.now, ':slots': slots },
@@ -126,49 +111,29 @@ export class DynamoPromptBook implements PromptBook {
 
   rewardPrompt(req: Idempotent & { promptId: string; scores: Scores; reward: Micros; reply?: string }): Promise<Prompt> {
     return this.ledger.commit('rewardPrompt', req, async (ctx) => {
-      if (req.reply !== undefined && req.reply.length > MAX_REPLY_LENGTH) {
-        throw new ValidationError(`reply must be at most ${MAX_REPLY_LENGTH} characters`, { field: 'reply' });
-      }
       const prompt = await this.getPrompt(req.promptId);
-      if (prompt.state !== 'pending') throw new ConflictError(`prompt ${prompt.promptId} is already ${prompt.state}`);
+      const { prompt: closed, reply } = rewarded(prompt, req, ctx);
       const hold = await this.ledger.getHold(prompt.holdId);
       const capture = planCapture(hold, { amount: hold.amount, to: 'burn', reason: 'attention', ref: prompt.promptId }, ctx);
       const plan: LedgerPlan =
         req.reward > 0 ? combinePlans(planMint({ to: prompt.agentId, amount: req.reward, reason: 'reward', ref: prompt.promptId }, ctx), capture) : capture;
-      const rewarded: Prompt = {
-        ...prompt,
-        state: 'rewarded',
-        scores: req.scores,
-        reward: req.reward,
-        ...(req.reply ? { reply: req.reply } : {}),
-        closedAt: ctx.now,
-      };
-      const item: InboxItem = {
-        itemId: ctx.newId(),
-        kind: 'reply',
-        from: 'human',
-        body: req.reply ?? '',
-        promptId: prompt.promptId,
-        reward: req.reward,
-        at: ctx.now,
-      };
       return {
         plan,
         writes: [
-          this.closeWrite(rewarded),
+          this.closeWrite(closed),
           this.forgetExpiry(prompt),
           {
             item: {
               Put: {
                 TableName: this.tables.records,
-                Item: { pk: `agent#${prompt.agentId}`, sk: `inbox#${item.itemId}`, t: 'inbox', ...item, scores: req.scores },
+                Item: { ...inboxKey(prompt.agentId, reply.itemId), t: 'inbox', ...reply, scores: req.scores },
                 ConditionExpression: 'attribute_not_exists(pk)',
               },
             },
             explain: () => new ConflictError('inbox item exists'),
           },
         ],
-        result: rewarded,
+        result: closed,
       };
     });
   }
@@ -194,24 +159,6 @@ export class DynamoPromptBook implements PromptBook {
       }
     }
     return expired;
-  }
-
-  async inbox(agentId: string, page: { limit?: number; cursor?: string } = {}): Promise<Page<InboxItem>> {
-    const pk = `agent#${agentId}`;
-    const { Items = [], LastEvaluatedKey } = await this.client.send(
-      new QueryCommand({
-        TableName: this.tables.records,
-        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :inbox)',
-        ExpressionAttributeValues: { ':pk': pk, ':inbox': 'inbox#' },
-        ScanIndexForward: false,
-        Limit: assertLimit(page.limit),
-        ...(page.cursor ? { ExclusiveStartKey: decodeCursor(page.cursor, pk, 'inbox#') } : {}),
-      }),
-    );
-    return {
-      items: Items.map((i) => recordOf(i) as unknown as InboxItem),
-      ...encodeCursor(LastEvaluatedKey),
-    };
   }
 
   /** A closed prompt no longer waits to expire. */

@@ -5,6 +5,7 @@
 import * as z from 'zod/mini';
 import { assertId, ID_PATTERN } from '../../economy/ids.js';
 import { MAX_MEMO_LENGTH } from '../../economy/ledger.js';
+import { MAX_PAGE_LIMIT } from '../../economy/pages.js';
 
 /** An integer in [min, max] (a JSON number). */
 export const integer = (min: number, max = Number.MAX_SAFE_INTEGER) => z.int().check(z.gte(min), z.lte(max));
@@ -47,7 +48,7 @@ export const bundleSchema = z.strictObject({
   durationSeconds: count,
 });
 
-export const limitQuery = z.optional(integerText(1, 1000));
+export const limitQuery = z.optional(integerText(1, MAX_PAGE_LIMIT));
 
 export const pageQuery = z.strictObject({ limit: limitQuery, cursor: z.optional(text(2048)) });
 

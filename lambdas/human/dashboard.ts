@@ -5,7 +5,7 @@ import { addSpend, noSpend, type LlmModel, type LlmPrices, type LlmSpend } from 
 import { currentLease, type Agent, type Lease } from '../../economy/market.js';
 import { RESOURCES, type Resource } from '../../economy/resources.js';
 import type { Config } from '../../economy/config.js';
-import type { AgentDirectory, BidBook, Clock, LedgerStore, LlmLedger, PromptBook, RoundLog } from '../../economy/ports.js';
+import type { AgentDirectory, Clock, LeaseBook, LedgerStore, LlmLedger, PromptBook, RoundLog } from '../../economy/ports.js';
 
 export interface AgentRow extends Agent {
   available: number;
@@ -41,7 +41,7 @@ export interface DashboardDeps {
   ledger: Pick<LedgerStore, 'audit' | 'getBalance' | 'journal'>;
   prompts: Pick<PromptBook, 'pendingPrompts'>;
   agents: Pick<AgentDirectory, 'listAgents'>;
-  bids: Pick<BidBook, 'activeLeases'>;
+  leases: Pick<LeaseBook, 'activeLeases'>;
   llmLedger: Pick<LlmLedger, 'spendByAgent' | 'spendByRound'>;
   llm: LlmModel;
   clock: Clock;
@@ -56,7 +56,7 @@ export async function loadDashboard(deps: DashboardDeps): Promise<Dashboard> {
     deps.prompts.pendingPrompts(100),
     deps.agents.listAgents(500),
     deps.rounds.history(60),
-    deps.bids.activeLeases(now),
+    deps.leases.activeLeases(now),
   ]);
   const [byAgent, byRound] = await Promise.all([deps.llmLedger.spendByAgent(agents.map((a) => a.agentId)), deps.llmLedger.spendByRound(history.map((r) => r.round))]);
   const rows = await Promise.all(

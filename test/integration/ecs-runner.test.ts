@@ -10,7 +10,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { EcsRunner, fargateSize } from '../../adapters/ecs/ecs-runner.js';
 import { CREDENTIAL_GRACE_MS, reconcile } from '../../economy/launcher.js';
 import type { Lease } from '../../economy/market.js';
-import type { BidBook } from '../../economy/ports.js';
+import type { LeaseBook } from '../../economy/ports.js';
 import { awsTestConfig, hasMoto, MOTO_MISSING, startMoto, type Moto } from '../support/moto.js';
 import { MemoryRunCredentials } from '../support/run-credentials.js';
 
@@ -111,9 +111,9 @@ describe.skipIf(!hasMoto)(`the ECS runner${hasMoto ? '' : ` (${MOTO_MISSING})`}`
   it('lets the launcher start, renew and replace tasks to match the leases', async () => {
     let now = 1_000_000;
     let leases: Lease[] = [];
-    const bids = { activeLeases: () => Promise.resolve(leases.filter((l) => l.endsAt > now)) } as unknown as BidBook;
+    const leaseBook = { activeLeases: () => Promise.resolve(leases.filter((l) => l.endsAt > now)) } as unknown as LeaseBook;
     const credentials = new MemoryRunCredentials();
-    const deps = { bids, runner, clock: { now: () => now }, credentials };
+    const deps = { leases: leaseBook, runner, clock: { now: () => now }, credentials };
     const lease = (leaseId: string, startsAt: number, memoryMiB: number): Lease => ({
       leaseId, agentId: 'agent-9', bidId: leaseId, payerId: 'agent-9', round: 1, startsAt, endsAt: startsAt + 60_000, payment: 1,
       bundle: { vcpu: 0.5, memoryMiB, tokens: 0, attention: 0, durationSeconds: 60 },

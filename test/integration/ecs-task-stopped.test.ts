@@ -48,7 +48,7 @@ describe('ECS task stopped', () => {
       containers: [{ name: 'runtime', reason: 'OutOfMemoryError: Container killed due to memory usage', exitCode: 137 }],
     });
     expect(await handler(event)).toEqual({ closed: true });
-    const [lease] = await stack.deps.bids.agentLeases(agent.agentId, 0);
+    const [lease] = await stack.deps.leases.agentLeases(agent.agentId, 0);
     expect(lease).toMatchObject({ closedAt: at, closeReason: 'out-of-memory' });
     // Delivered again (EventBridge is at least once): the same closed lease.
     expect(await handler(event)).toEqual({ closed: true });
@@ -61,7 +61,7 @@ describe('ECS task stopped', () => {
     expect(await handler(stopped(agent.agentId, agent.lease.leaseId, during, { stoppedReason: OWN_STOP_REASON }))).toEqual({ closed: false });
     expect(await handler(stopped(agent.agentId, agent.lease.leaseId, agent.lease.endsAt + 1_000))).toEqual({ closed: false });
     expect(await handler(stopped('', '', during))).toEqual({ closed: false });
-    const [lease] = await stack.deps.bids.agentLeases(agent.agentId, 0);
+    const [lease] = await stack.deps.leases.agentLeases(agent.agentId, 0);
     expect(lease?.closedAt).toBeUndefined();
   });
 });

@@ -53,7 +53,7 @@ beforeAll(async () => {
       void onRunExit(launcher, exit);
     },
   });
-  launcher = { bids: stack.deps.bids, runner, clock: stack.deps.clock, credentials: stack.deps.credentials };
+  launcher = { leases: stack.deps.leases, runner, clock: stack.deps.clock, credentials: stack.deps.credentials };
 });
 
 afterAll(async () => {
@@ -178,13 +178,13 @@ describe('the local runner', () => {
     expect(exit.reason, exit.detail).toBe(runner.limiter === 'prlimit' ? 'crashed' : 'out-of-memory');
     expect(exit.at).toBeLessThan(Number(lease.endsAt) - 10_000);
     const closed = await until(async () => {
-      const leases = await stack.deps.bids.agentLeases(hog.agentId, 0);
+      const leases = await stack.deps.leases.agentLeases(hog.agentId, 0);
       return leases.find((l) => l.leaseId === lease.leaseId && l.closedAt);
     }, 'the lease to close');
     expect(closed.closeReason).toBe(exit.reason);
     // Closed, it no longer counts as the agent's lease, nor against supply.
     expect((await me(hog.credential)).body.lease).toBeNull();
-    expect((await stack.deps.bids.activeLeases(Date.now())).some((l) => l.leaseId === lease.leaseId)).toBe(false);
+    expect((await stack.deps.leases.activeLeases(Date.now())).some((l) => l.leaseId === lease.leaseId)).toBe(false);
   });
 
   it('keeps the same process and credential through renewals, even one won in the last second and never reconciled', async () => {
@@ -234,7 +234,7 @@ describe('the local runner', () => {
     expect((await round())?.started).toEqual([crasher.agentId]);
     const exit = await until(() => exits.find((e) => e.agentId === crasher.agentId), 'the crash');
     expect(exit.reason).toBe('crashed');
-    await until(async () => (await stack.deps.bids.agentLeases(crasher.agentId, Date.now())).length === 0, 'the lease to close');
+    await until(async () => (await stack.deps.leases.agentLeases(crasher.agentId, Date.now())).length === 0, 'the lease to close');
     await until(async () => (await me(crasher.state().credential)).status === 401, 'the credential to be revoked', 5000);
   });
 });

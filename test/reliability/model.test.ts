@@ -267,7 +267,7 @@ async function compare(world: World, real: Real, afterRound = false): Promise<vo
     expect(bids.map((b) => [b.bidId, b.state])).toEqual(world.bids.map((b) => [b.id, b.state]));
     const prompts = await Promise.all(world.prompts.map((p) => deps.prompts.getPrompt(p.id)));
     expect(prompts.map((p) => [p.promptId, p.state])).toEqual(world.prompts.map((p) => [p.id, p.state]));
-    const leases = await Promise.all(world.agents.map((a) => deps.bids.agentLeases(a.id, world.now)));
+    const leases = await Promise.all(world.agents.map((a) => deps.leases.agentLeases(a.id, world.now)));
     expect(leases.map((ls) => ls.map((l) => [l.startsAt, l.endsAt]).sort((x, y) => x[0]! - y[0]!))).toEqual(
       world.agents.map((a) => a.leases.filter((l) => l.endsAt > world.now).map((l) => [l.startsAt, l.endsAt])),
     );

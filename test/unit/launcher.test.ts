@@ -56,7 +56,7 @@ function world(leases: Lease[], now: { t: number }, runner = new FakeRunner()) {
   const closed: string[] = [];
   const live = () => leases.filter((l) => (l.closedAt ?? l.endsAt) > now.t);
   const deps: LauncherDeps = {
-    bids: {
+    leases: {
       activeLeases: () => Promise.resolve(live()),
       agentLeases: (agentId: string) => Promise.resolve(live().filter((l) => l.agentId === agentId)),
       closeLease: (req: { agentId: string; leaseId: string; at: number; reason: string }) => {
