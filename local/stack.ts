@@ -6,13 +6,8 @@
  * each agent in its sandbox under its lease's limits and measures its usage; and the metering
  * consumer. Used by `npm start` and by the tests that run the economy as a whole.
  */
-import type { SQSClient } from '@aws-sdk/client-sqs';
 import { mkdirSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
-import { ensureTables, makeDocumentClient } from '../adapters/dynamodb/client.js';
-import { tableDefinitions, type Tables } from '../adapters/dynamodb/tables.js';
 import { LocalRunner } from '../adapters/local-runner/local-runner.js';
 import { sandboxAvailability } from '../adapters/local-runner/sandbox.js';
 import { llmProviderFromEnv } from '../adapters/llm/provider.js';
@@ -23,18 +18,21 @@ import { continuation, onRunExit } from '../economy/launcher.js';
 import { systemClock } from '../economy/ports.js';
 import { dynamoDeps, type Deps } from '../wiring/deps.js';
 import { makeHandler as makeMetering } from '../lambdas/metering.js';
-import { makeHandler as makeOracle } from '../lambdas/oracle.js';
+import { makeHandler as makeOracle, type OracleReport } from '../lambdas/oracle.js';
 import { allRoutes } from '../lambdas/all-routes.js';
 import { operatorToken, prepareDataDir } from './data-dir.js';
-import { startDynamoDbLocal, type DynamoDbLocal } from './dynamodb-local.js';
-import { startFauxqsProcess } from './emulators.js';
-import { startGateway, type Gateway } from './gateway.js';
+import { startGateway } from './gateway.js';
 import { createGenesis } from './genesis.js';
+import { assertPortFree, machineSupply, SandboxUnavailableError } from './preflight.js';
 import { bundleRuntime, GENESIS_WORKSPACE } from './runtime-bundle.js';
-import { startScheduler, type Scheduler } from './scheduler.js';
-import { startSqsConsumer, type SqsConsumer } from './sqs-consumer.js';
-import { createQueueWithDlq, sqsClient } from './sqs.js';
+import { startScheduler } from './scheduler.js';
+import { startServices, TABLES } from './services.js';
+import { startSqsConsumer } from './sqs-consumer.js';
 import { statusLine } from './status.js';
+import { Teardown } from './teardown.js';
+
+export { PortInUseError, SandboxUnavailableError } from './preflight.js';
+export { TABLES } from './services.js';
 
 export interface LocalStackOptions {
   port: number;
@@ -60,38 +58,16 @@ export interface LocalStack {
   stop(): Promise<void>;
 }
 
-export const TABLES: Tables = { ledger: 'syntropism-ledger', journal: 'syntropism-journal', records: 'syntropism-records' };
-
-export class PortInUseError extends Error {
-  constructor(port: number) {
-    super(`port ${port} is already in use: stop whatever holds it, or start on another port, e.g. PORT=8788 npm start`);
-  }
-}
-
-export class SandboxUnavailableError extends Error {
-  constructor(why: string) {
-    super(
-      `agent code is written by agents and runs only in a sandbox, and none can be made here: ${why}.\n` +
-        '       Install bubblewrap (Debian/Ubuntu: apt-get install -y bubblewrap), or, knowing that agents can then read and do\n' +
-        '       whatever this user can, start with `npm start -- --unsafe-no-sandbox`.',
-    );
-  }
-}
-
-async function assertPortFree(port: number): Promise<void> {
-  await new Promise<void>((resolve, reject) => {
-    const server = createServer();
-    server.once('error', (err: NodeJS.ErrnoException) => reject(err.code === 'EADDRINUSE' ? new PortInUseError(port) : err));
-    server.listen(port, '127.0.0.1', () => server.close(() => resolve()));
-  });
-}
-
-/** Supply matched to this machine unless configured: its cores, and half its memory. */
-function machineSupply(env: Record<string, string | undefined>): Record<string, string | undefined> {
-  return {
-    ...env,
-    SYNTROPISM_SUPPLY_VCPU: env.SYNTROPISM_SUPPLY_VCPU ?? String(cpus().length),
-    SYNTROPISM_SUPPLY_MEMORY_MIB: env.SYNTROPISM_SUPPLY_MEMORY_MIB ?? String(Math.floor(totalmem() / 1024 / 1024 / 2)),
+/** A line for each round that did something, and for each agent started or failed to start. */
+function roundLog(log: (line: string) => void) {
+  return (report: OracleReport) => {
+    if (report.ran && (report.winners || report.expired || report.expiredPrompts || report.died)) {
+      log(
+        `round ${report.round}: ${report.settled} lease(s) sold for ${report.volume / 1_000_000} cr, ${report.expired} bid(s) and ${report.expiredPrompts} prompt(s) expired${report.died ? `, ${report.died} agent(s) died` : ''}`,
+      );
+    }
+    for (const agentId of report.launched?.started ?? []) log(`agent ${agentId} started`);
+    for (const failure of report.launched?.failed ?? []) log(`agent ${failure.agentId}: ${failure.error}`);
   };
 }
 
@@ -103,39 +79,11 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   const env = machineSupply(options.env);
   const config = loadConfig(env, 'local');
   const { token, generated } = operatorToken(options.dataDir, env);
-  const stoppers: (() => Promise<void>)[] = [];
-  let stopping = false;
-  const stop = async () => {
-    stopping = true;
-    for (const fn of stoppers.reverse()) await fn().catch((err: unknown) => options.log(`while stopping: ${String(err)}`));
-  };
+  const teardown = new Teardown();
+  const stop = () => teardown.run(options.log);
 
   try {
-    mkdirSync(join(options.dataDir, 'dynamodb'), { recursive: true });
-    const dynamodb: DynamoDbLocal = await startDynamoDbLocal({ dataDir: join(options.dataDir, 'dynamodb') });
-    stoppers.push(() => dynamodb.stop());
-    dynamodb.process.once('exit', (code) => {
-      if (!stopping) options.onCrash(`DynamoDB Local exited unexpectedly (code ${String(code)})`);
-    });
-    const sqs = await startFauxqsProcess();
-    stoppers.push(() => sqs.stop());
-    sqs.process.once('exit', (code) => {
-      if (!stopping) options.onCrash(`the SQS emulator exited unexpectedly (code ${String(code)})`);
-    });
-
-    const local = { region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } };
-    const client = makeDocumentClient({ endpoint: dynamodb.endpoint, ...local });
-    stoppers.push(() => {
-      client.destroy();
-      return Promise.resolve();
-    });
-    await ensureTables(client, tableDefinitions(TABLES));
-    const queues: SQSClient = sqsClient(sqs.endpoint);
-    stoppers.push(() => {
-      queues.destroy();
-      return Promise.resolve();
-    });
-    const metering = await createQueueWithDlq(queues, 'syntropism-metering', { maxReceiveCount: 5, visibilityTimeoutSeconds: 30 });
+    const { client, queues, metering } = await startServices(options.dataDir, teardown, options.onCrash);
     const meter = new SqsMeterQueue(queues, metering.queueUrl);
 
     const url = `http://127.0.0.1:${options.port}`;
@@ -173,31 +121,18 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     });
     wired.deps = deps;
 
-    const gateway: Gateway = await startGateway(
-      allRoutes(deps),
-      { port: options.port, socketPath: apiSocket },
-    );
-    stoppers.push(() => gateway.close());
+    const gateway = await startGateway(allRoutes(deps), { port: options.port, socketPath: apiSocket });
+    teardown.add(() => gateway.close());
 
     const leaseSeconds = env.SYNTROPISM_GENESIS_LEASE_SECONDS;
     await createGenesis(deps, { dataDir: options.dataDir, log: options.log, ...(leaseSeconds ? { leaseSeconds: Number(leaseSeconds) } : {}) });
 
-    const consumer: SqsConsumer = startSqsConsumer({ client: queues, queueUrl: metering.queueUrl, handler: makeMetering(deps), onError: (err) => options.log(`metering: ${String(err)}`) });
-    stoppers.push(() => consumer.stop());
-    // Quietly, unless a round did something worth a line.
-    const oracle = makeOracle(deps, (report) => {
-      if (report.ran && (report.winners || report.expired || report.expiredPrompts || report.died)) {
-        options.log(
-          `round ${report.round}: ${report.settled} lease(s) sold for ${report.volume / 1_000_000} cr, ${report.expired} bid(s) and ${report.expiredPrompts} prompt(s) expired${report.died ? `, ${report.died} agent(s) died` : ''}`,
-        );
-      }
-      for (const agentId of report.launched?.started ?? []) options.log(`agent ${agentId} started`);
-      for (const failure of report.launched?.failed ?? []) options.log(`agent ${failure.agentId}: ${failure.error}`);
-    });
+    const consumer = startSqsConsumer({ client: queues, queueUrl: metering.queueUrl, handler: makeMetering(deps), onError: (err) => options.log(`metering: ${String(err)}`) });
+    teardown.add(() => consumer.stop());
     // Stopped in reverse: the oracle first, then the agents (while the API they talk to is still up).
-    stoppers.push(() => runner.stopAll());
-    const scheduler: Scheduler = startScheduler(config.roundSeconds, oracle, (err) => options.log(`oracle round failed: ${String(err)}`));
-    stoppers.push(() => scheduler.stop());
+    teardown.add(() => runner.stopAll());
+    const scheduler = startScheduler(config.roundSeconds, makeOracle(deps, roundLog(options.log)), (err) => options.log(`oracle round failed: ${String(err)}`));
+    teardown.add(() => scheduler.stop());
 
     return {
       url,

@@ -1,0 +1,69 @@
+/**
+ * The market as anyone may see it (GET /market): the round and, per resource, capacity, offered
+ * supply, reserve, market price, utilisation and occupancy; the LLM budget and its prices; and
+ * the last rounds, each with what its LLM calls spent.
+ */
+import type { Config } from './config.js';
+import { formatDollars, type LlmModel, type LlmSpend } from './llm.js';
+import type { OracleState, RoundRecord } from './market.js';
+import { RESOURCES } from './resources.js';
+
+/** What the numbers mean. */
+export const PRICE_UNITS = {
+  prices: 'pico-credits (10^-12 credit) per unit: vcpu per vCPU-second, memoryMiB per MiB-second, tokens per token, attention per prompt',
+  capacity: 'vcpu in CPU units (1024 = 1 vCPU); memoryMiB in MiB; tokens and attention per round window',
+};
+
+export function marketView(
+  state: OracleState | undefined,
+  history: readonly RoundRecord[],
+  spend: ReadonlyMap<number, LlmSpend>,
+  llm: LlmModel,
+  config: Pick<Config, 'initialReserve' | 'roundSeconds' | 'capacity' | 'llm'>,
+) {
+  const last = history.find((r) => r.outcome)?.outcome;
+  const reserve = state?.reserve ?? config.initialReserve;
+  return {
+    round: state?.lastRound ?? 0,
+    status: state?.status ?? 'settled',
+    roundSeconds: config.roundSeconds,
+    units: PRICE_UNITS,
+    resources: Object.fromEntries(
+      RESOURCES.map((r) => [
+        r,
+        {
+          capacity: config.capacity[r],
+          reserve: reserve[r],
+          marketPrice: last?.resources[r].marketPrice ?? null,
+          utilisation: last?.resources[r].utilisation ?? 0,
+          occupancy: last?.resources[r].occupancy ?? null,
+          offered: last?.resources[r].supply ?? null,
+        },
+      ]),
+    ),
+    llm: {
+      provider: llm.name,
+      model: llm.model,
+      pricePer1k: { input: formatDollars(config.llm.prices.inputPer1k), output: formatDollars(config.llm.prices.outputPer1k) },
+      maxTokens: config.llm.maxTokens,
+    },
+    history: history.map((h) => ({
+      round: h.round,
+      llm: spend.get(h.round),
+      status: h.status,
+      startedAt: h.startedAt,
+      settledAt: h.settledAt ?? null,
+      volume: h.outcome?.volume ?? 0,
+      bids: h.outcome?.bids ?? 0,
+      winners: h.outcome?.winners.length ?? 0,
+      resources: h.outcome
+        ? Object.fromEntries(
+            RESOURCES.map((r) => {
+              const s = h.outcome!.resources[r];
+              return [r, { reserve: s.reserve, marketPrice: s.marketPrice, utilisation: s.utilisation, occupancy: s.occupancy, offered: s.supply, allocated: s.allocated }];
+            }),
+          )
+        : null,
+    })),
+  };
+}
