@@ -439,3 +439,18 @@ export function auditLedger(snapshot: LedgerSnapshot): AuditReport {
   };
 }
 
+
+/** An audit as it is kept and shown: when it ran, its totals, and the first problems it found. */
+export interface AuditRecord extends Omit<AuditReport, 'problems'> {
+  at: number;
+  /** How many problems there were; the first MAX_KEPT_PROBLEMS of them are in `sample`. */
+  problems: number;
+  sample: AuditProblem[];
+}
+
+const MAX_KEPT_PROBLEMS = 20;
+
+export function auditRecord(report: AuditReport, at: number): AuditRecord {
+  const { problems, ...totals } = report;
+  return { ...totals, at, problems: problems.length, sample: problems.slice(0, MAX_KEPT_PROBLEMS) };
+}

@@ -5,7 +5,7 @@
 import type { Artifact, ArtifactKind, OpenListing } from './artifacts.js';
 import type { Prompt, Scores } from './attention.js';
 import type { Prices } from './clearing.js';
-import type { AuditReport, Balance, Hold, JournalEntry, MintReason, Movement } from './ledger.js';
+import type { AuditRecord, AuditReport, Balance, Hold, JournalEntry, MintReason, Movement } from './ledger.js';
 import type { Agent, Bid, BidState, Lease, OracleState, RoundRecord, StoredOutcome } from './market.js';
 import type { LeaseUsage, UsageReport } from './metering.js';
 import type { Micros } from './money.js';
@@ -96,6 +96,13 @@ export interface LedgerStore {
 }
 
 /** Agents paying agents: a payment goes only to a living agent (403 otherwise), never into a dead account. */
+/** The last scheduled audit of the ledger, kept so that reading it costs one item, not a scan. */
+export interface AuditLog {
+  /** Keeps `record` unless a later audit is kept already. */
+  save(record: AuditRecord): Promise<void>;
+  last(): Promise<AuditRecord | undefined>;
+}
+
 export interface Payments {
   transfer(req: Idempotent & { from: string; to: string; amount: Micros; memo?: string }): Promise<TransferReceipt>;
 }

@@ -1,5 +1,5 @@
 /**
- * The whole deployment as one stack: tables, the operator token, the HTTP API, the oracle,
+ * The whole deployment as one stack: tables, the operator token, the HTTP API, the oracle, the audit,
  * metering, the workspace bucket and the agents' Fargate setup. Environment-agnostic (no account
  * or region is looked up), so `cdk synth` needs no AWS credentials.
  */
@@ -7,6 +7,7 @@ import { CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import { API_ROUTES } from '../lambdas/routes.js';
 import { AgentLauncher } from './agent-launcher.js';
+import { LedgerAudit } from './audit.js';
 import { Agents } from './agents.js';
 import { HandlerFunction } from './handler-function.js';
 import { AgentHttpApi } from './http-api.js';
@@ -25,6 +26,7 @@ export class SyntropismStack extends Stack {
   readonly tables: EconomyTables;
   readonly api: AgentHttpApi;
   readonly oracle: Oracle;
+  readonly audit: LedgerAudit;
   readonly metering: Metering;
   readonly workspaces: WorkspaceBucket;
   readonly agents: Agents;
@@ -42,6 +44,7 @@ export class SyntropismStack extends Stack {
     const environment = { ...this.tables.environment, ROUND_SECONDS: String(settings.roundSeconds), ...settings.economyEnv };
 
     this.oracle = new Oracle(this, 'Oracle', { tables: this.tables, roundSeconds: settings.roundSeconds, environment, ...logs });
+    this.audit = new LedgerAudit(this, 'Audit', { tables: this.tables, environment, ...logs });
     const meteringTimeout = Duration.seconds(30);
     const meteringConsumer = new HandlerFunction(this, 'MeteringConsumer', {
       entry: 'metering',

@@ -74,6 +74,14 @@ export class EconomyTables extends Construct {
     this.acknowledgeIndexGrants(grantee);
   }
 
+  /** The audit's: the ledger and the journal read (scanned), the records written (its last result), nothing else. */
+  grantAudit(grantee: IGrantable): void {
+    this.ledger.grantReadData(grantee);
+    this.journal.grantReadData(grantee);
+    this.records.grantWriteData(grantee);
+    this.acknowledgeIndexGrants(grantee);
+  }
+
   private all(): Table[] {
     return [this.ledger, this.journal, this.records];
   }

@@ -9,7 +9,7 @@
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { DomainError, NotFoundError } from '../economy/errors.js';
 import { deployed } from '../wiring/base.js';
-import { agentsOf, leasesOf, ledgerOf, llmLedgerOf, promptsOf, roundsOf, sessionsOf } from '../wiring/dynamodb.js';
+import { agentsOf, auditsOf, leasesOf, ledgerOf, llmLedgerOf, promptsOf, roundsOf, sessionsOf } from '../wiring/dynamodb.js';
 import { llmModelOf } from '../wiring/llm.js';
 import { operatorTokenOf } from '../wiring/operator.js';
 import { statusOf } from './http/errors.js';
@@ -38,6 +38,7 @@ export const handler = deployed((b) =>
   makeHandler({
     rounds: roundsOf(b),
     ledger: ledgerOf(b),
+    audits: auditsOf(b),
     prompts: promptsOf(b),
     agents: agentsOf(b),
     leases: leasesOf(b),

@@ -86,6 +86,9 @@ export const ROUTES = {
 
 export type RouteKey = keyof typeof ROUTES;
 
+/** The entry points that no route calls: invoked by a schedule, a queue or an event. */
+export const EVENT_ENTRIES = ['oracle', 'audit', 'metering', 'ecs-task-stopped'] as const;
+
 export const API_ROUTES: readonly ApiRoute[] = Object.entries(ROUTES).map(([key, rule]) => {
   const [method, path] = key.split(' ') as [Method, string];
   return { method, path, ...rule };

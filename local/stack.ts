@@ -17,6 +17,7 @@ import { loadConfig } from '../economy/config.js';
 import { continuation, onRunExit } from '../economy/launcher.js';
 import { systemClock } from '../economy/ports.js';
 import { dynamoDeps, type Deps } from '../wiring/deps.js';
+import { makeHandler as makeAudit } from '../lambdas/audit.js';
 import { makeHandler as makeMetering } from '../lambdas/metering.js';
 import { makeHandler as makeOracle, type OracleReport } from '../lambdas/oracle.js';
 import { allRoutes } from '../lambdas/all-routes.js';
@@ -56,6 +57,13 @@ export interface LocalStack {
   unsafe?: string;
   status(): Promise<string>;
   stop(): Promise<void>;
+}
+
+/** How often the local stack audits the ledger (default every minute, so that the human page is fresh). */
+function auditSeconds(env: Record<string, string | undefined>): number {
+  const seconds = Number(env.SYNTROPISM_AUDIT_SECONDS ?? 60);
+  if (!Number.isInteger(seconds) || seconds < 1) throw new Error(`SYNTROPISM_AUDIT_SECONDS must be a whole number of seconds ≥ 1, got ${env.SYNTROPISM_AUDIT_SECONDS}`);
+  return seconds;
 }
 
 /** A line for each round that did something, and for each agent started or failed to start. */
@@ -133,6 +141,13 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     teardown.add(() => runner.stopAll());
     const scheduler = startScheduler(config.roundSeconds, makeOracle(deps, roundLog(options.log)), (err) => options.log(`oracle round failed: ${String(err)}`));
     teardown.add(() => scheduler.stop());
+    // The ledger audit the human page shows: at start, then every SYNTROPISM_AUDIT_SECONDS (AWS: every 10 minutes).
+    const audit = makeAudit(deps, (record) => {
+      if (!record.ok) options.log(`LEDGER AUDIT: drift ${record.drift} µcr, ${record.problems} problem(s): GET /admin/audit for the details`);
+    });
+    await audit();
+    const audits = startScheduler(auditSeconds(env), audit, (err) => options.log(`ledger audit failed: ${String(err)}`));
+    teardown.add(() => audits.stop());
 
     return {
       url,

@@ -11,6 +11,7 @@ import { operatorCaller, type Caller } from '../economy/credentials.js';
 import type { LlmProvider } from '../economy/llm.js';
 import type {
   AgentDirectory,
+  AuditLog,
   ArtifactBook,
   BidBook,
   Clock,
@@ -33,6 +34,7 @@ import { baseOf, type Base } from './base.js';
 import {
   agentCallerOf,
   agentsOf,
+  auditsOf,
   artifactsOf,
   bidsOf,
   inboxOf,
@@ -51,6 +53,8 @@ import {
 export interface Deps {
   base: Base;
   ledger: LedgerStore;
+  /** The last scheduled audit. */
+  audits: AuditLog;
   payments: Payments;
   agents: AgentDirectory;
   bids: BidBook;
@@ -101,6 +105,7 @@ export function dynamoDeps(options: {
   return {
     base,
     ledger: ledgerOf(base),
+    audits: auditsOf(base),
     payments: paymentsOf(base),
     agents: agentsOf(base),
     bids: bidsOf(base),

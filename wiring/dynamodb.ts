@@ -4,6 +4,7 @@ import { DynamoArtifacts } from '../adapters/dynamodb/artifacts.js';
 import { DynamoBidBook } from '../adapters/dynamodb/bids.js';
 import { DynamoLedgerStore } from '../adapters/dynamodb/ledger.js';
 import { DynamoLlmLedger } from '../adapters/dynamodb/llm-ledger.js';
+import { DynamoAuditLog } from '../adapters/dynamodb/audits.js';
 import { DynamoInbox } from '../adapters/dynamodb/inbox.js';
 import { DynamoLeaseBook } from '../adapters/dynamodb/leases.js';
 import { DynamoPayments } from '../adapters/dynamodb/payments.js';
@@ -29,6 +30,9 @@ export function bidsOf(b: Base): DynamoBidBook {
 }
 export function leasesOf(b: Base): DynamoLeaseBook {
   return once(b, leasesOf, () => new DynamoLeaseBook(b.client, b.tables));
+}
+export function auditsOf(b: Base): DynamoAuditLog {
+  return once(b, auditsOf, () => new DynamoAuditLog(b.client, b.tables));
 }
 export function roundsOf(b: Base): DynamoRoundLog {
   return once(b, roundsOf, () => new DynamoRoundLog(b.client, b.tables));

@@ -1,11 +1,11 @@
 /** What the human's page shows, gathered from the ports. */
 import type { Prompt } from '../../economy/attention.js';
-import type { JournalEntry } from '../../economy/ledger.js';
+import type { AuditRecord, JournalEntry } from '../../economy/ledger.js';
 import { addSpend, noSpend, type LlmModel, type LlmPrices, type LlmSpend } from '../../economy/llm.js';
 import { currentLease, type Agent, type Lease } from '../../economy/market.js';
 import { RESOURCES, type Resource } from '../../economy/resources.js';
 import type { Config } from '../../economy/config.js';
-import type { AgentDirectory, Clock, LeaseBook, LedgerStore, LlmLedger, PromptBook, RoundLog } from '../../economy/ports.js';
+import type { AgentDirectory, AuditLog, Clock, LeaseBook, LedgerStore, LlmLedger, PromptBook, RoundLog } from '../../economy/ports.js';
 
 export interface AgentRow extends Agent {
   available: number;
@@ -27,7 +27,8 @@ export interface RoundPoint {
 
 export interface Dashboard {
   round: number;
-  audit: { ok: boolean; drift: number; minted: number; burned: number; circulating: number; problems: number };
+  /** The last scheduled audit; undefined before the first. */
+  audit: AuditRecord | undefined;
   prompts: Prompt[];
   agents: AgentRow[];
   rounds: RoundPoint[];
@@ -38,7 +39,8 @@ export interface Dashboard {
 
 export interface DashboardDeps {
   rounds: Pick<RoundLog, 'state' | 'history'>;
-  ledger: Pick<LedgerStore, 'audit' | 'getBalance' | 'journal'>;
+  ledger: Pick<LedgerStore, 'getBalance' | 'journal'>;
+  audits: Pick<AuditLog, 'last'>;
   prompts: Pick<PromptBook, 'pendingPrompts'>;
   agents: Pick<AgentDirectory, 'listAgents'>;
   leases: Pick<LeaseBook, 'activeLeases'>;
@@ -52,7 +54,7 @@ export async function loadDashboard(deps: DashboardDeps): Promise<Dashboard> {
   const now = deps.clock.now();
   const [state, audit, prompts, agents, history, leases] = await Promise.all([
     deps.rounds.state(),
-    deps.ledger.audit(),
+    deps.audits.last(),
     deps.prompts.pendingPrompts(100),
     deps.agents.listAgents(500),
     deps.rounds.history(60),
@@ -91,7 +93,7 @@ export async function loadDashboard(deps: DashboardDeps): Promise<Dashboard> {
   const spent = [...byRound.values()].reduce(addSpend, noSpend());
   return {
     round: state?.lastRound ?? 0,
-    audit: { ok: audit.ok, drift: audit.drift, minted: audit.minted, burned: audit.burned, circulating: audit.circulating, problems: audit.problems.length },
+    audit,
     prompts,
     agents: rows,
     rounds,

@@ -79,14 +79,20 @@ function lineageTree(agents: AgentRow[]): Html {
 }
 
 export function dashboardPage(data: Dashboard, csrf: string, flash?: string): Html {
-  const verdict = data.audit.ok
-    ? html`<span class="badge ok">ledger balanced</span>`
-    : html`<span class="badge bad" role="alert">ledger drift ${credits(data.audit.drift)}, ${data.audit.problems} problem(s)</span>`;
+  const { audit } = data;
+  const verdict = !audit
+    ? html`<span class="badge">ledger not audited yet</span>`
+    : audit.ok
+      ? html`<span class="badge ok" title="audited ${time(audit.at)}">ledger balanced</span>`
+      : html`<span class="badge bad" role="alert" title="audited ${time(audit.at)}">ledger drift ${credits(audit.drift)}, ${audit.problems} problem(s)</span>`;
+  const totals = audit
+    ? html` · ${credits(audit.circulating)} in circulation · minted ${credits(audit.minted)} · burned ${credits(audit.burned)} (audited ${time(audit.at)})`
+    : '';
   return layout(
     'Syntropism — the human',
     html`<header class="top">
   <h1>Syntropism</h1>
-  <p>Round ${data.round} · ${data.agents.filter((a) => a.status === 'alive').length} agents alive · ${credits(data.audit.circulating)} in circulation · minted ${credits(data.audit.minted)} · burned ${credits(data.audit.burned)} · ${verdict}</p>
+  <p>Round ${data.round} · ${data.agents.filter((a) => a.status === 'alive').length} agents alive ${totals} · ${verdict}</p>
   <form method="post" action="/human/logout"><input type="hidden" name="csrf" value="${csrf}"><button type="submit" class="quiet">Sign out</button></form>
 </header>
 <main>

@@ -40,6 +40,8 @@ describe('the human page', () => {
     }
     const before = (await stack.api.call('GET', '/me', { token: agent.credential })).body.available;
 
+    await stack.scheduledAudit();
+
     const page = await browser.newPage({ viewport: { width: 1200, height: 1400 } });
     await page.goto(`${stack.gateway.url}/human`);
     await page.getByLabel('Operator token').fill('not the token');

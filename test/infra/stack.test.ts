@@ -13,7 +13,7 @@ import { AGENT_CONTAINER_NAME, AGENT_IMAGE_CONTEXT } from '../../infra/agents.js
 import { REPO_ROOT } from '../../infra/handler-function.js';
 import { Metering } from '../../infra/metering.js';
 import { usesOperatorToken } from '../../infra/http-api.js';
-import { API_ROUTES, entryPoints } from '../../lambdas/routes.js';
+import { API_ROUTES, entryPoints, EVENT_ENTRIES } from '../../lambdas/routes.js';
 import { allowedOn, arnOf, functionsOf, refOf, statementsOf, synthesize, type Json, type Synthesized, type TemplateFunction } from './support/synth.js';
 
 let synth: Synthesized;
@@ -79,8 +79,8 @@ describe('tables', () => {
 /** The entry points of the routes table, each with its routes and what they need. */
 const entries = () => entryPoints(API_ROUTES);
 describe('Lambda functions', () => {
-  it('are one per entry point of the API plus the oracle, the metering consumer and the task-stopped handler, Node 22 on arm64, each with its own log group with retention', () => {
-    expect(fns.map((f) => f.entry).sort()).toEqual([...entries().keys(), 'oracle', 'metering', 'ecs-task-stopped'].sort());
+  it('are one per entry point of the API plus the oracle, the audit, the metering consumer and the task-stopped handler, Node 22 on arm64, each with its own log group with retention', () => {
+    expect(fns.map((f) => f.entry).sort()).toEqual([...entries().keys(), ...EVENT_ENTRIES].sort());
     for (const fn of fns) {
       expect(fn.properties).toMatchObject({ Runtime: 'nodejs22.x', Architectures: ['arm64'], Handler: 'index.handler' });
       const logGroup = json.Resources[fn.properties.LoggingConfig.LogGroup.Ref];

@@ -13,6 +13,7 @@ import { llmProviderFromEnv } from '../../adapters/llm/provider.js';
 import { loadConfig, type Config } from '../../economy/config.js';
 import type { Clock, MeterQueue, WorkspaceAccess } from '../../economy/ports.js';
 import { dynamoDeps, type Deps } from '../../wiring/deps.js';
+import { makeHandler as makeAudit } from '../../lambdas/audit.js';
 import { makeHandler as makeOracle } from '../../lambdas/oracle.js';
 import { allRoutes } from '../../lambdas/all-routes.js';
 import { startGateway, type Gateway } from '../../local/gateway.js';
@@ -50,6 +51,8 @@ export interface TestStack {
   oracle: () => ReturnType<ReturnType<typeof makeOracle>>;
   /** The clock moved on one round period, then the oracle invoked. */
   nextRound: () => ReturnType<ReturnType<typeof makeOracle>>;
+  /** One run of the scheduled audit (what the human page shows). */
+  scheduledAudit: ReturnType<typeof makeAudit>;
   api: Api;
   close(): Promise<void>;
 }
@@ -92,6 +95,7 @@ export async function startTestStack(
       clock.advance(config.roundSeconds);
       return oracle({ time: new Date(clock.now()).toISOString() });
     },
+    scheduledAudit: makeAudit(deps),
     api: new Api(gateway.url),
     close: () => gateway.close(),
   };
@@ -150,4 +154,18 @@ export async function leasedAgent(stack: TestStack, bundle = SMALL_BUNDLE, amoun
   const me = await stack.api.call('GET', '/me', { token: agent.credential });
   if (!me.body.lease) throw new Error(`no lease won: ${JSON.stringify(report)}`);
   return { ...agent, lease: me.body.lease as { leaseId: string; startsAt: number; endsAt: number; bundle: typeof bundle } };
+}
+
+/** Signs in to the human page as the operator: the session cookie. */
+export async function humanSession(url: string): Promise<string> {
+  const login = await fetch(`${url}/human`);
+  const cookie = login.headers.getSetCookie()[0]!.split(';')[0]!;
+  const csrf = /name="csrf" value="([^"]+)"/.exec(await login.text())![1]!;
+  const signedIn = await fetch(`${url}/human/login`, {
+    method: 'POST',
+    redirect: 'manual',
+    headers: { 'content-type': 'application/x-www-form-urlencoded', cookie },
+    body: `csrf=${csrf}&token=${OPERATOR_TOKEN}`,
+  });
+  return signedIn.headers.getSetCookie().find((c) => c.startsWith('syntropism_session='))!.split(';')[0]!;
 }
