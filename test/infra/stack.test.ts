@@ -211,6 +211,26 @@ describe('oracle', () => {
   });
 });
 
+describe('audit', () => {
+  it('runs every 10 minutes on its own rule, reads the ledger and the journal, writes only the records table, and never sees the operator token', () => {
+    const audit = fnFor('audit');
+    synth.template.hasResourceProperties('AWS::Events::Rule', {
+      ScheduleExpression: 'rate(10 minutes)',
+      Targets: [Match.objectLike({ Arn: arnOf(audit.logicalId), RetryPolicy: { MaximumRetryAttempts: 1, MaximumEventAgeInSeconds: 600 } })],
+    });
+    const statements = statementsOf(json, audit.roleLogicalId);
+    const { ledger, journal, records } = tables();
+    for (const table of [ledger, journal]) {
+      const allowed = allowedOn(statements, arnOf(table));
+      expect([...allowed], table).toEqual(expect.arrayContaining(['dynamodb:Scan', 'dynamodb:GetItem']));
+      expect([...allowed].filter((a) => ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'].includes(a)), table).toEqual([]);
+    }
+    expect([...allowedOn(statements, arnOf(records))]).toContain('dynamodb:PutItem');
+    expect([...allowedOn(statements, arnOf(records))]).not.toContain('dynamodb:Scan');
+    expect(audit.environment.OPERATOR_TOKEN_SECRET_ARN).toBeUndefined();
+  });
+});
+
 describe('metering', () => {
   const queues = () => {
     const [main] = resourcesOf('AWS::SQS::Queue').filter(([, q]) => q.Properties.RedrivePolicy);
