@@ -94,7 +94,8 @@ export class AgentLauncher extends Construct {
       logRetention: props.logRetention,
       logRemovalPolicy: props.logRemovalPolicy,
     }).function;
-    props.tables.grantReadWrite(this.taskStopped);
+    // It closes a lease and revokes a run's credential: both in the records table.
+    props.tables.grantRecords(this.taskStopped);
     this.rule = new Rule(this, 'TaskStoppedRule', {
       description: "Syntropism: an agent's ECS task stopped",
       eventPattern: { source: ['aws.ecs'], detailType: ['ECS Task State Change'], detail: { clusterArn: [agents.cluster.clusterArn], lastStatus: ['STOPPED'] } },

@@ -53,7 +53,8 @@ export class SyntropismStack extends Stack {
       timeout: meteringTimeout,
       ...logs,
     }).function;
-    this.tables.grantReadWrite(meteringConsumer);
+    // Usage is kept in the records table; metering moves no money.
+    this.tables.grantRecords(meteringConsumer);
     this.metering = new Metering(this, 'Metering', { maxReceiveCount: settings.meteringMaxReceiveCount, consumer: meteringConsumer, consumerTimeout: meteringTimeout });
     this.workspaces = new WorkspaceBucket(this, 'Workspaces', { removalPolicy: settings.removalPolicy });
     this.agents = new Agents(this, 'Agents', {

@@ -74,6 +74,12 @@ export class EconomyTables extends Construct {
     this.acknowledgeIndexGrants(grantee);
   }
 
+  /** Reads and writes on the records table alone (usage, leases, run credentials): no money moves there. */
+  grantRecords(grantee: IGrantable): void {
+    this.records.grantReadWriteData(grantee);
+    this.acknowledgeIndexGrants(grantee);
+  }
+
   /** The audit's: the ledger and the journal read (scanned), the records written (its last result), nothing else. */
   grantAudit(grantee: IGrantable): void {
     this.ledger.grantReadData(grantee);

@@ -147,12 +147,16 @@ describe('grants', () => {
     expect(seen.operator).toBe(5);
   });
 
-  it('let the oracle and the metering consumer write, and neither read the operator token', () => {
-    for (const entry of ['oracle', 'metering']) {
+  it('let the oracle write every table, the metering consumer and the task-stopped handler only the records table, and none read the operator token', () => {
+    const { ledger, journal, records } = tables();
+    const oracle = statementsOf(json, fnFor('oracle').roleLogicalId);
+    for (const table of [ledger, journal, records]) expect([...allowedOn(oracle, arnOf(table))], `oracle on ${table}`).toEqual(expect.arrayContaining(TRANSACTIONAL));
+    for (const entry of ['metering', 'ecs-task-stopped']) {
       const statements = statementsOf(json, fnFor(entry).roleLogicalId);
-      for (const table of Object.values(tables())) expect([...allowedOn(statements, arnOf(table))], `${entry} on ${table}`).toEqual(expect.arrayContaining(TRANSACTIONAL));
-      expect(fnFor(entry).environment.OPERATOR_TOKEN_SECRET_ARN).toBeUndefined();
+      expect([...allowedOn(statements, arnOf(records))], `${entry} on records`).toEqual(expect.arrayContaining(TRANSACTIONAL));
+      for (const table of [ledger, journal]) expect([...allowedOn(statements, arnOf(table))], `${entry} on ${table}`).toEqual([]);
     }
+    for (const entry of ['oracle', 'metering', 'ecs-task-stopped']) expect(fnFor(entry).environment.OPERATOR_TOKEN_SECRET_ARN).toBeUndefined();
   });
 
   it('let only the LLM gateway’s completions call the Bedrock model it is configured with, within its deadline', () => {
