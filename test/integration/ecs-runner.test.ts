@@ -1,7 +1,8 @@
 /**
  * The ECS runner against moto's ECS control plane and KMS: RunTask with a valid Fargate size as
  * overrides, the credential sealed (never in plain text in the task's environment), renewals
- * retagged, StopTask at the end; and the launcher replacing a task when a renewal changes size.
+ * retagged, StopTask at the end; and the launcher replacing a task when a renewal changes size,
+ * the new task started only once the old one has stopped.
  */
 import { CreateClusterCommand, DescribeTasksCommand, ECSClient, ListTasksCommand, RegisterTaskDefinitionCommand } from '@aws-sdk/client-ecs';
 import { CreateSecurityGroupCommand, DescribeSubnetsCommand, EC2Client } from '@aws-sdk/client-ec2';
@@ -119,25 +120,27 @@ describe.skipIf(!hasMoto)(`the ECS runner${hasMoto ? '' : ` (${MOTO_MISSING})`}`
       bundle: { vcpu: 0.5, memoryMiB, tokens: 0, attention: 0, durationSeconds: 60 },
     });
     leases = [lease('a', now, 1024)];
-    expect(await reconcile(deps)).toEqual({ started: ['agent-9'], extended: [], stopped: [], failed: [] });
+    expect(await reconcile(deps)).toEqual({ started: ['agent-9'], extended: [], stopped: [], waiting: [], failed: [] });
     leases.push(lease('b', now + 60_000, 1024));
-    expect(await reconcile(deps)).toEqual({ started: [], extended: ['agent-9'], stopped: [], failed: [] });
+    expect(await reconcile(deps)).toEqual({ started: [], extended: ['agent-9'], stopped: [], waiting: [], failed: [] });
     expect((await describeAll()).length).toBe(1);
-    // The next renewal needs more memory: a Fargate task cannot grow, so it is replaced.
+    // The next renewal needs more memory: a Fargate task cannot grow, so it is replaced: stopped
+    // now, and its successor started once it has stopped (moto stops a task at once).
     leases.push(lease('c', now + 120_000, 2048));
     now += 120_000;
-    expect(await reconcile(deps)).toEqual({ started: ['agent-9'], extended: [], stopped: [], failed: [] });
-    expect(await runner.running()).toMatchObject([{ leaseId: 'c', memoryMiB: 2048, runId: 'run-2' }]);
-    // The replaced run's credential stopped working; the new run has its own.
+    expect(await reconcile(deps)).toEqual({ started: [], extended: [], stopped: ['agent-9'], waiting: [], failed: [] });
+    expect(await runner.running()).toEqual([]);
+    expect(await reconcile(deps)).toEqual({ started: ['agent-9'], extended: [], stopped: [], waiting: [], failed: [] });
+    expect(await runner.running()).toEqual([{ agentId: 'agent-9', runId: 'run-2', leaseId: 'c', endsAt: 1_000_000 + 180_000, vcpu: 0.5, memoryMiB: 2048 }]);
+    // The replaced run kept its secrets for its supervisor's last upload (the task-stopped event
+    // ends them); the new run's replaced them.
     expect(credentials.calls).toEqual([
       `issue agent-9 run-1 until ${1_000_000 + 60_000 + CREDENTIAL_GRACE_MS}`,
       `extend agent-9 run-1 until ${1_000_000 + 120_000 + CREDENTIAL_GRACE_MS}`,
-      'revoke agent-9 run-1',
       `issue agent-9 run-2 until ${1_000_000 + 180_000 + CREDENTIAL_GRACE_MS}`,
     ]);
     now += 60_000;
-    expect(await reconcile(deps)).toEqual({ started: [], extended: [], stopped: ['agent-9'], failed: [] });
+    expect(await reconcile(deps)).toEqual({ started: [], extended: [], stopped: ['agent-9'], waiting: [], failed: [] });
     expect(await runner.running()).toEqual([]);
-    expect(credentials.runs.size).toBe(0);
   });
 });
