@@ -1,8 +1,9 @@
 /**
  * The ECS runner against moto's ECS control plane and KMS: RunTask with a valid Fargate size as
  * overrides, the credential sealed (never in plain text in the task's environment), renewals
- * retagged, StopTask at the end; and the launcher replacing a task when a renewal changes size,
- * the new task started only once the old one has stopped.
+ * retagged, StopTask at the end; the launcher stopping tasks past their end before it starts any,
+ * one agent's throttled RunTask failing that agent alone; and the launcher replacing a task when a
+ * renewal changes size, the new task started only once the old one has stopped.
  */
 import { CreateClusterCommand, DescribeTasksCommand, ECSClient, ListTasksCommand, RegisterTaskDefinitionCommand } from '@aws-sdk/client-ecs';
 import { CreateSecurityGroupCommand, DescribeSubnetsCommand, EC2Client } from '@aws-sdk/client-ec2';
@@ -107,6 +108,42 @@ describe.skipIf(!hasMoto)(`the ECS runner${hasMoto ? '' : ` (${MOTO_MISSING})`}`
     for (const [vcpu, memoryMiB] of [[0.25, 512], [0.5, 4096], [2, 16384], [4, 30720]] as const) {
       expect(fargateSize({ vcpu, memoryMiB })).toEqual({ cpu: String(vcpu * 1024), memory: String(memoryMiB) });
     }
+  });
+
+  it("stops a task past its end before starting any, and one agent's throttled RunTask stops no other", async () => {
+    let now = 1_000_000;
+    let leases: Lease[] = [];
+    const bids = { activeLeases: () => Promise.resolve(leases.filter((l) => l.endsAt > now)) } as unknown as BidBook;
+    const deps = { bids, runner, clock: { now: () => now }, credentials: new MemoryRunCredentials() };
+    const lease = (agentId: string, startsAt: number): Lease => ({
+      leaseId: `${agentId}-lease`, agentId, bidId: agentId, payerId: agentId, round: 1, startsAt, endsAt: startsAt + 60_000, payment: 1,
+      bundle: { vcpu: 0.25, memoryMiB: 512, tokens: 0, attention: 0, durationSeconds: 60 },
+    });
+    leases = [lease('agent-old', now)];
+    expect((await reconcile(deps)).started).toEqual(['agent-old']);
+    // The old lease is over; two agents' leases begin. ECS throttles RunTask for one of them (moto
+    // never throttles: the fault is put into the client, before its retries).
+    now += 61_000;
+    leases.push(lease('agent-x', now), lease('agent-y', now));
+    const calls: string[] = [];
+    ecs.middlewareStack.add(
+      (next, context) => (args) => {
+        const input = args.input as { startedBy?: string };
+        calls.push(`${context.commandName ?? ''} ${input.startedBy ?? ''}`.trim());
+        if (context.commandName === 'RunTaskCommand' && input.startedBy === 'agent-x') return Promise.reject(Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' }));
+        return next(args);
+      },
+      { step: 'initialize', name: 'throttleAgentX' },
+    );
+    try {
+      expect(await reconcile(deps)).toEqual({ started: ['agent-y'], extended: [], stopped: ['agent-old'], waiting: [], failed: [{ agentId: 'agent-x', error: 'Rate exceeded' }] });
+      expect(calls.filter((c) => /^(Stop|Run)Task/.test(c))).toEqual(['StopTaskCommand', 'RunTaskCommand agent-x', 'RunTaskCommand agent-y']);
+    } finally {
+      ecs.middlewareStack.remove('throttleAgentX');
+    }
+    expect((await runner.running()).map((r) => r.agentId)).toEqual(['agent-y']);
+    // Tried again at the next reconcile.
+    expect((await reconcile(deps)).started).toEqual(['agent-x']);
   });
 
   it('lets the launcher start, renew and replace tasks to match the leases', async () => {
