@@ -5,6 +5,12 @@
  * whose lease has begun are started. Each agent is handled on its own: one failure (a quota, a
  * throttled API) is reported and the others go on.
  *
+ * One run of an agent at a time, handed over whole: a new run starts only once the agent's previous
+ * one is gone, not while it is still stopping (a Fargate task's supervisor saves the workspace as
+ * it stops), so the new run begins from all the old one saved and nothing the old one uploads late
+ * lands over the new one's. A renewal of another size on a runner that cannot resize therefore
+ * stops the old run in one reconcile and starts the new one in a later one.
+ *
  * A run's credential lives as long as the run: issued when it starts, extended with every renewal,
  * revoked when it exits. A run that dies before its lease ends (out of memory, a crash) closes the
  * lease, so its resources return to the market at the next round.
@@ -31,18 +37,25 @@ export interface RunPlan {
   stop: RunningAgent[];
   /** Runs that a renewal continues (a later end, or the next lease of the chain now running). */
   extend: { run: RunningAgent; target: RunTarget }[];
-  /** Runs whose renewal has another size, on a runner that cannot resize: a new run replaces them. */
+  /**
+   * Runs whose renewal has another size, on a runner that cannot resize: stopped now; the new run
+   * starts once the old one is gone.
+   */
   replace: { run: RunningAgent; target: RunTarget }[];
   /** Agents whose lease has begun and who are not running. */
   start: RunTarget[];
+  /** Agents whose lease has begun and whose previous run is still stopping: started once it is gone. */
+  wait: RunTarget[];
 }
 
 /** What to start, extend, replace and stop, from the leases live at `now` and the runs: no I/O. */
 export function planRuns(leases: readonly Lease[], running: readonly RunningAgent[], now: number, resizable: boolean): RunPlan {
   const byAgent = new Map<string, Lease[]>();
   for (const lease of leases) byAgent.set(lease.agentId, [...(byAgent.get(lease.agentId) ?? []), lease]);
-  const runs = new Map(running.map((r) => [r.agentId, r]));
-  const plan: RunPlan = { stop: [], extend: [], replace: [], start: [] };
+  // A run still stopping is left to finish: never stopped again, extended or replaced.
+  const finishing = new Set(running.filter((r) => r.stopping).map((r) => r.agentId));
+  const runs = new Map(running.filter((r) => !r.stopping).map((r) => [r.agentId, r]));
+  const plan: RunPlan = { stop: [], extend: [], replace: [], start: [], wait: [] };
   for (const [agentId, agentLeases] of byAgent) {
     const current = activeLease(agentLeases, now);
     const endsAt = runEndsAt(agentLeases, now);
@@ -50,7 +63,7 @@ export function planRuns(leases: readonly Lease[], running: readonly RunningAgen
     const target: RunTarget = { agentId, leaseId: current.leaseId, bundle: current.bundle, endsAt };
     const run = runs.get(agentId);
     runs.delete(agentId);
-    if (!run) plan.start.push(target);
+    if (!run) (finishing.has(agentId) ? plan.wait : plan.start).push(target);
     else if (!resizable && (run.vcpu !== current.bundle.vcpu || run.memoryMiB !== current.bundle.memoryMiB)) plan.replace.push({ run, target });
     else if (run.endsAt !== endsAt || run.leaseId !== current.leaseId) plan.extend.push({ run, target });
   }
@@ -62,6 +75,8 @@ export interface Reconciled {
   started: string[];
   extended: string[];
   stopped: string[];
+  /** Agents with a lease whose previous run is still stopping: they start at a later reconcile. */
+  waiting: string[];
   /** Agents whose step failed, with why; the others were handled. */
   failed: { agentId: string; error: string }[];
 }
@@ -70,7 +85,7 @@ export async function reconcile(deps: LauncherDeps): Promise<Reconciled> {
   const now = deps.clock.now();
   const [leases, running] = await Promise.all([deps.leases.activeLeases(now), deps.runner.running()]);
   const plan = planRuns(leases, running, now, deps.runner.resizable);
-  const result: Reconciled = { started: [], extended: [], stopped: [], failed: [] };
+  const result: Reconciled = { started: [], extended: [], stopped: [], waiting: plan.wait.map((t) => t.agentId), failed: [] };
   const each = async <T>(items: readonly T[], agentOf: (item: T) => string, step: (item: T) => Promise<void>, done: string[]) => {
     for (const item of items) {
       try {
@@ -84,17 +99,17 @@ export async function reconcile(deps: LauncherDeps): Promise<Reconciled> {
   // Expired runs first: nothing that fails below may keep one running past its end.
   await each(plan.stop, (r) => r.agentId, (run) => stopRun(deps, run), result.stopped);
   await each(plan.extend, (e) => e.run.agentId, (e) => extendRun(deps, e.run, e.target), result.extended);
-  await each(plan.replace, (e) => e.run.agentId, async (e) => {
-    await stopRun(deps, e.run);
-    await startRun(deps, e.target);
-  }, result.started);
+  // Not started here: the new run waits until the old one is gone (see the top of this file).
+  await each(plan.replace, (e) => e.run.agentId, (e) => stopRun(deps, e.run), result.stopped);
   await each(plan.start, (t) => t.agentId, (target) => startRun(deps, target), result.started);
   return result;
 }
 
 async function stopRun(deps: LauncherDeps, run: RunningAgent): Promise<void> {
   await deps.runner.stop(run.agentId);
-  await deps.credentials.revoke(run.agentId, run.runId);
+  // A run that finishes after `stop` needs its supervisor token for its last report and upload: it
+  // is revoked when the run's end is seen (and expires in any case).
+  if (!deps.runner.finishesAfterStop) await deps.credentials.revoke(run.agentId, run.runId);
 }
 
 async function startRun(deps: LauncherDeps, target: RunTarget): Promise<void> {

@@ -296,12 +296,24 @@ export interface RunningAgent {
   /** The size it runs at. */
   vcpu: number;
   memoryMiB: number;
+  /**
+   * Told to stop and still finishing: a Fargate task whose supervisor is sending its last report
+   * and saving the workspace. Its agent gets no new run until it is gone.
+   */
+  stopping?: boolean;
 }
 
 /** Runs agents under their leases' limits: local processes, or ECS Fargate tasks. */
 export interface Runner {
   /** Whether a run can take on a renewal of another size (a local process can; a Fargate task cannot). */
   readonly resizable: boolean;
+  /**
+   * Whether a run still finishes after `stop` returns (a Fargate task: its supervisor sends the last
+   * usage report and saves the workspace, with the run's supervisor token): `running()` lists it as
+   * `stopping` until it is gone, and its secrets are revoked when its end is seen
+   * (lambdas/ecs-task-stopped.ts), not at `stop`. A local run has exited when `stop` returns.
+   */
+  readonly finishesAfterStop: boolean;
   start(spec: RunSpec): Promise<void>;
   /** A renewal: the same run goes on to the new end, under the limits of the lease now running. */
   extend(spec: RunTarget & { runId: string }): Promise<void>;

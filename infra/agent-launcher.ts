@@ -5,7 +5,7 @@
  *   definition in the agent cluster, passing its two roles, and stopping, listing, describing and
  *   tagging tasks in that cluster;
  * - an EventBridge rule for the cluster's stopped tasks, feeding `lambdas/ecs-task-stopped.ts`,
- *   which closes the lease of a task that died before its lease ended.
+ *   which ends the run's secrets and closes the lease of a task that died before its lease ended.
  */
 import { Duration, Stack, type CfnElement, type RemovalPolicy } from 'aws-cdk-lib';
 import { Rule } from 'aws-cdk-lib/aws-events';

@@ -3,7 +3,8 @@
  * gives the local stack and the tests, so keys and indexes cannot drift apart: the ledger
  * (balances, holds, mint and burn totals, idempotency records), the append-only journal, and the
  * records (agents, credentials, bids, leases, rounds) with the sparse index the oracle reads
- * pending bids and active leases from (only items carrying its keys are in it).
+ * pending bids and active leases from (only items carrying its keys are in it). The ledger and the
+ * records table both expire items by TTL.
  */
 import { Stack, type RemovalPolicy } from 'aws-cdk-lib';
 import { AttributeType, BillingMode, ProjectionType, Table, type Attribute, type CfnTable } from 'aws-cdk-lib/aws-dynamodb';
@@ -47,11 +48,12 @@ export class EconomyTables extends Construct {
       this.indexes.set(created, indexNames);
       return created;
     };
-    // Idempotency records expire through DynamoDB's TTL (the adapter also ignores expired ones:
-    // TTL deletes lazily).
+    // What expires goes through DynamoDB's TTL (the adapters also ignore expired items: TTL deletes
+    // lazily): idempotency records in the ledger; run secrets, human sessions, metering markers
+    // (one per report: thousands per agent a day) and LLM call records in the records table.
     this.ledger = table('Ledger', ledgerTableDefinition('ledger'), TTL_ATTRIBUTE);
     this.journal = table('Journal', journalTableDefinition('journal'));
-    this.records = table('Records', recordsTableDefinition('records'));
+    this.records = table('Records', recordsTableDefinition('records'), TTL_ATTRIBUTE);
   }
 
   /** The variables `tablesFromEnv` reads. */

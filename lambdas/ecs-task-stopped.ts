@@ -1,7 +1,9 @@
 /**
- * ECS task state changes (EventBridge): when an agent's task stops before its lease ends (out of
- * memory, a crash), the lease is closed, so its vCPU and memory return to the market. A task we
- * stopped ourselves at the lease's end, or one that stopped after it, changes nothing.
+ * ECS task state changes (EventBridge): when an agent's task has stopped, its run's secrets stop
+ * working (the supervisor used its token up to then, for its last report and the workspace upload).
+ * When it stopped before its lease ended (out of memory, a crash), the lease is closed too, so its
+ * vCPU and memory return to the market. A task we stopped ourselves (a lease over, a run replaced
+ * by one of another size), or one that stopped after its lease, closes nothing.
  */
 import type { EventBridgeEvent } from 'aws-lambda';
 import { OWN_STOP_REASON } from '../adapters/ecs/ecs-runner.js';
@@ -22,14 +24,14 @@ export interface EcsTaskStateChange {
 export function makeHandler(deps: { leases: LeaseBook; credentials: RunCredentials }) {
   return async (event: EventBridgeEvent<'ECS Task State Change', EcsTaskStateChange>): Promise<{ closed: boolean }> => {
     const detail = event.detail;
-    if (detail.lastStatus !== 'STOPPED' || detail.stoppedReason?.startsWith(OWN_STOP_REASON)) return { closed: false };
+    if (detail.lastStatus !== 'STOPPED') return { closed: false };
     const env = new Map((detail.overrides?.containerOverrides ?? []).flatMap((c) => c.environment ?? []).map((e) => [e.name, e.value]));
     const agentId = env.get('SYNTROPISM_AGENT_ID');
     const runId = env.get('SYNTROPISM_RUN_ID');
     const leaseId = env.get('SYNTROPISM_LEASE_ID');
     if (!agentId || !runId || !leaseId) return { closed: false }; // not an agent's task
     const outOfMemory = (detail.containers ?? []).some((c) => /OutOfMemory/i.test(c.reason ?? '')) || detail.stopCode === 'OutOfMemoryError';
-    const reason: ExitReason = outOfMemory ? 'out-of-memory' : 'crashed';
+    const reason: ExitReason = detail.stoppedReason?.startsWith(OWN_STOP_REASON) ? 'stopped' : outOfMemory ? 'out-of-memory' : 'crashed';
     const at = Date.parse(detail.stoppedAt ?? event.time);
     await onRunExit(deps, { agentId, runId, leaseId, at, reason, ...(detail.stoppedReason ? { detail: detail.stoppedReason } : {}) });
     const lease = (await deps.leases.agentLeases(agentId, 0)).find((l) => l.leaseId === leaseId);

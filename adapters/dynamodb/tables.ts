@@ -25,7 +25,12 @@ export interface Tables extends LedgerTables {
 export const RECORDS_INDEX = 'gsi1';
 export const INDEX_SHARDS = 8;
 
-/** The attribute DynamoDB's TTL reads (epoch seconds) on idempotency records. */
+/**
+ * The attribute DynamoDB's TTL reads (epoch seconds), on the ledger and the records table: every
+ * item that is kept only for a while carries it (idempotency records, run secrets, sessions,
+ * metering markers, LLM call records). A prompt's `expiresAt` is in milliseconds: read as seconds
+ * it lies tens of millennia ahead, so TTL never removes a prompt (expiring one is the oracle's).
+ */
 export const TTL_ATTRIBUTE = 'expiresAt';
 
 export function tablesFromEnv(env: Record<string, string | undefined> = process.env): Tables {

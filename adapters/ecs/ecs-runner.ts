@@ -5,8 +5,13 @@
  * environment: they are sealed together with KMS (encryption context: the agent id) and the
  * task's supervisor unseals them with its task role. Runs are found again from the cluster's tasks
  * and their tags, so the runner keeps no state of its own.
+ *
+ * StopTask only begins a stop: the supervisor gets SIGTERM, stops the agent, sends its last report
+ * and saves the workspace, then the task stops. Until then the task is listed as `stopping`, so
+ * that the launcher starts no new task for the agent (which would read the workspace before the
+ * old one has saved it, and be overwritten by it).
  */
-import { DescribeTasksCommand, ListTasksCommand, RunTaskCommand, StopTaskCommand, TagResourceCommand, type ECSClient, type Task } from '@aws-sdk/client-ecs';
+import { DescribeTasksCommand, ListTasksCommand, RunTaskCommand, StopTaskCommand, TagResourceCommand, type DesiredStatus, type ECSClient, type Task } from '@aws-sdk/client-ecs';
 import { EncryptCommand, type KMSClient } from '@aws-sdk/client-kms';
 import { ValidationError } from '../../economy/errors.js';
 import type { Runner, RunningAgent, RunSpec, RunTarget } from '../../economy/ports.js';
@@ -47,6 +52,8 @@ export function fargateSize(bundle: Pick<Bundle, 'vcpu' | 'memoryMiB'>): { cpu: 
 export class EcsRunner implements Runner {
   /** A running task cannot change size: a renewal of another size is a new task. */
   readonly resizable = false;
+  /** A stopped task's supervisor still reports and saves the workspace, with the run's token. */
+  readonly finishesAfterStop = true;
 
   constructor(private readonly options: EcsRunnerOptions) {}
 
@@ -117,8 +124,14 @@ export class EcsRunner implements Runner {
     }
   }
 
+  /** Tasks meant to run, and tasks told to stop that have not stopped yet (`stopping`). */
   async running(): Promise<RunningAgent[]> {
-    return (await this.tasks())
+    // Listed in this order, a task stopped between the two lists is in both, and counts as stopping.
+    const byArn = new Map<string | undefined, Task>();
+    for (const task of await this.tasks('RUNNING')) byArn.set(task.taskArn, task);
+    // Stopped tasks stay listed for a while (about an hour): only those not stopped yet count.
+    for (const task of await this.tasks('STOPPED')) if (task.lastStatus !== 'STOPPED') byArn.set(task.taskArn, task);
+    return [...byArn.values()]
       .filter((t) => tag(t, TAG.agent))
       .map((t) => {
         const [cpu = '0', memory = '0'] = (tag(t, TAG.size) ?? '').split('/');
@@ -129,15 +142,16 @@ export class EcsRunner implements Runner {
           endsAt: Number(tag(t, TAG.endsAt) ?? 0),
           vcpu: Number(cpu) / 1024,
           memoryMiB: Number(memory),
+          ...(t.desiredStatus === 'STOPPED' ? { stopping: true } : {}),
         };
       });
   }
 
-  private async tasks(): Promise<Task[]> {
+  private async tasks(desiredStatus: DesiredStatus = 'RUNNING'): Promise<Task[]> {
     const arns: string[] = [];
     let nextToken: string | undefined;
     do {
-      const page = await this.options.ecs.send(new ListTasksCommand({ cluster: this.options.cluster, desiredStatus: 'RUNNING', nextToken }));
+      const page = await this.options.ecs.send(new ListTasksCommand({ cluster: this.options.cluster, desiredStatus, nextToken }));
       arns.push(...(page.taskArns ?? []));
       nextToken = page.nextToken;
     } while (nextToken);

@@ -67,6 +67,8 @@ const RENEWAL_CHECK_MS = 800;
 
 export class LocalRunner implements Runner {
   readonly resizable = true;
+  /** `stop` returns once the run has exited (its state saved in its workspace, which stays here). */
+  readonly finishesAfterStop = false;
   readonly limiter: LimiterKind;
   private readonly runs = new Map<string, Run>();
 

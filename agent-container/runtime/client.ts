@@ -117,10 +117,15 @@ export interface Spawned {
 }
 
 export class AgentApi {
+  /** The API's address with no trailing '/' (API Gateway's stage URL ends in one): paths begin with '/'. */
+  readonly baseUrl: string;
+
   constructor(
-    readonly baseUrl: string,
+    baseUrl: string,
     private readonly credential: string,
-  ) {}
+  ) {
+    this.baseUrl = baseUrl.replace(/\/+$/, '');
+  }
 
   me = () => this.call<Me>('GET', '/me');
   market = (history = 5) => this.call<Market>('GET', `/market?history=${history}`);

@@ -23,8 +23,11 @@ const env = z
     SYNTROPISM_AGENT_ID: z.string().min(1),
     SYNTROPISM_CREDENTIAL: z.string().min(1),
     SYNTROPISM_WORKSPACE: z.string().min(1),
-    /** The API over HTTP (AWS, or a local run without a sandbox)... */
-    SYNTROPISM_API_URL: z.url().optional(),
+    /** The API over HTTP (AWS, or a local run without a sandbox)... Paths are appended to it: no trailing '/'. */
+    SYNTROPISM_API_URL: z
+      .url()
+      .transform((url) => url.replace(/\/+$/, ''))
+      .optional(),
     /** ...or over a unix socket (a local sandbox), served to agent code on this port of 127.0.0.1. */
     SYNTROPISM_API_SOCKET: z.string().optional(),
     SYNTROPISM_API_PORT: z.coerce.number().int().min(1).max(65535).default(8787),

@@ -53,7 +53,7 @@ describe('tables', () => {
     }
   });
 
-  it('have the keys of adapters/dynamodb/tables.ts, the TTL on the ledger and the sparse index on the records', () => {
+  it('have the keys of adapters/dynamodb/tables.ts, the TTL on the ledger and the records, and the sparse index on the records', () => {
     const { ledger, journal, records } = tables();
     expect(json.Resources[ledger].Properties).toMatchObject({
       KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
@@ -63,6 +63,9 @@ describe('tables', () => {
       { AttributeName: 'pk', KeyType: 'HASH' },
       { AttributeName: 'sk', KeyType: 'RANGE' },
     ]);
+    // Run secrets, sessions, metering markers and LLM call records expire: without TTL they pile up.
+    expect(json.Resources[records].Properties.TimeToLiveSpecification).toEqual({ AttributeName: TTL_ATTRIBUTE, Enabled: true });
+    expect(json.Resources[journal].Properties.TimeToLiveSpecification).toBeUndefined();
     expect(json.Resources[records].Properties.GlobalSecondaryIndexes).toEqual([
       {
         IndexName: RECORDS_INDEX,

@@ -67,4 +67,11 @@ describe('the agent client', () => {
     const agentRoutes = API_ROUTES.filter((r) => !/^\/(admin|human|run)(\/|$)/.test(r.path)).map((r) => `${r.method} ${r.path}`);
     expect(agentRoutes.filter((r) => !reached.has(r))).toEqual([]);
   });
+
+  it("works from a base URL that ends in '/', as API Gateway's stage URL does", async () => {
+    const a = await stack.api.createAgent(1_000_000);
+    const api = new AgentApi(`${stack.gateway.url}//`, a.credential);
+    expect(api.baseUrl).toBe(stack.gateway.url);
+    expect((await api.me()).agentId).toBe(a.agentId); // not `…//me`, which no route matches
+  });
 });

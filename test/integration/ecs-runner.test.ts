@@ -1,7 +1,9 @@
 /**
  * The ECS runner against moto's ECS control plane and KMS: RunTask with a valid Fargate size as
  * overrides, the credential sealed (never in plain text in the task's environment), renewals
- * retagged, StopTask at the end; and the launcher replacing a task when a renewal changes size.
+ * retagged, StopTask at the end; the launcher stopping tasks past their end before it starts any,
+ * one agent's throttled RunTask failing that agent alone; and the launcher replacing a task when a
+ * renewal changes size, the new task started only once the old one has stopped.
  */
 import { CreateClusterCommand, DescribeTasksCommand, ECSClient, ListTasksCommand, RegisterTaskDefinitionCommand } from '@aws-sdk/client-ecs';
 import { CreateSecurityGroupCommand, DescribeSubnetsCommand, EC2Client } from '@aws-sdk/client-ec2';
@@ -108,6 +110,42 @@ describe.skipIf(!hasMoto)(`the ECS runner${hasMoto ? '' : ` (${MOTO_MISSING})`}`
     }
   });
 
+  it("stops a task past its end before starting any, and one agent's throttled RunTask stops no other", async () => {
+    let now = 1_000_000;
+    let leases: Lease[] = [];
+    const bids = { activeLeases: () => Promise.resolve(leases.filter((l) => l.endsAt > now)) } as unknown as BidBook;
+    const deps = { bids, runner, clock: { now: () => now }, credentials: new MemoryRunCredentials() };
+    const lease = (agentId: string, startsAt: number): Lease => ({
+      leaseId: `${agentId}-lease`, agentId, bidId: agentId, payerId: agentId, round: 1, startsAt, endsAt: startsAt + 60_000, payment: 1,
+      bundle: { vcpu: 0.25, memoryMiB: 512, tokens: 0, attention: 0, durationSeconds: 60 },
+    });
+    leases = [lease('agent-old', now)];
+    expect((await reconcile(deps)).started).toEqual(['agent-old']);
+    // The old lease is over; two agents' leases begin. ECS throttles RunTask for one of them (moto
+    // never throttles: the fault is put into the client, before its retries).
+    now += 61_000;
+    leases.push(lease('agent-x', now), lease('agent-y', now));
+    const calls: string[] = [];
+    ecs.middlewareStack.add(
+      (next, context) => (args) => {
+        const input = args.input as { startedBy?: string };
+        calls.push(`${context.commandName ?? ''} ${input.startedBy ?? ''}`.trim());
+        if (context.commandName === 'RunTaskCommand' && input.startedBy === 'agent-x') return Promise.reject(Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' }));
+        return next(args);
+      },
+      { step: 'initialize', name: 'throttleAgentX' },
+    );
+    try {
+      expect(await reconcile(deps)).toEqual({ started: ['agent-y'], extended: [], stopped: ['agent-old'], waiting: [], failed: [{ agentId: 'agent-x', error: 'Rate exceeded' }] });
+      expect(calls.filter((c) => /^(Stop|Run)Task/.test(c))).toEqual(['StopTaskCommand', 'RunTaskCommand agent-x', 'RunTaskCommand agent-y']);
+    } finally {
+      ecs.middlewareStack.remove('throttleAgentX');
+    }
+    expect((await runner.running()).map((r) => r.agentId)).toEqual(['agent-y']);
+    // Tried again at the next reconcile.
+    expect((await reconcile(deps)).started).toEqual(['agent-x']);
+  });
+
   it('lets the launcher start, renew and replace tasks to match the leases', async () => {
     let now = 1_000_000;
     let leases: Lease[] = [];
@@ -119,25 +157,27 @@ describe.skipIf(!hasMoto)(`the ECS runner${hasMoto ? '' : ` (${MOTO_MISSING})`}`
       bundle: { vcpu: 0.5, memoryMiB, tokens: 0, attention: 0, durationSeconds: 60 },
     });
     leases = [lease('a', now, 1024)];
-    expect(await reconcile(deps)).toEqual({ started: ['agent-9'], extended: [], stopped: [], failed: [] });
+    expect(await reconcile(deps)).toEqual({ started: ['agent-9'], extended: [], stopped: [], waiting: [], failed: [] });
     leases.push(lease('b', now + 60_000, 1024));
-    expect(await reconcile(deps)).toEqual({ started: [], extended: ['agent-9'], stopped: [], failed: [] });
+    expect(await reconcile(deps)).toEqual({ started: [], extended: ['agent-9'], stopped: [], waiting: [], failed: [] });
     expect((await describeAll()).length).toBe(1);
-    // The next renewal needs more memory: a Fargate task cannot grow, so it is replaced.
+    // The next renewal needs more memory: a Fargate task cannot grow, so it is replaced: stopped
+    // now, and its successor started once it has stopped (moto stops a task at once).
     leases.push(lease('c', now + 120_000, 2048));
     now += 120_000;
-    expect(await reconcile(deps)).toEqual({ started: ['agent-9'], extended: [], stopped: [], failed: [] });
-    expect(await runner.running()).toMatchObject([{ leaseId: 'c', memoryMiB: 2048, runId: 'run-2' }]);
-    // The replaced run's credential stopped working; the new run has its own.
+    expect(await reconcile(deps)).toEqual({ started: [], extended: [], stopped: ['agent-9'], waiting: [], failed: [] });
+    expect(await runner.running()).toEqual([]);
+    expect(await reconcile(deps)).toEqual({ started: ['agent-9'], extended: [], stopped: [], waiting: [], failed: [] });
+    expect(await runner.running()).toEqual([{ agentId: 'agent-9', runId: 'run-2', leaseId: 'c', endsAt: 1_000_000 + 180_000, vcpu: 0.5, memoryMiB: 2048 }]);
+    // The replaced run kept its secrets for its supervisor's last upload (the task-stopped event
+    // ends them); the new run's replaced them.
     expect(credentials.calls).toEqual([
       `issue agent-9 run-1 until ${1_000_000 + 60_000 + CREDENTIAL_GRACE_MS}`,
       `extend agent-9 run-1 until ${1_000_000 + 120_000 + CREDENTIAL_GRACE_MS}`,
-      'revoke agent-9 run-1',
       `issue agent-9 run-2 until ${1_000_000 + 180_000 + CREDENTIAL_GRACE_MS}`,
     ]);
     now += 60_000;
-    expect(await reconcile(deps)).toEqual({ started: [], extended: [], stopped: ['agent-9'], failed: [] });
+    expect(await reconcile(deps)).toEqual({ started: [], extended: [], stopped: ['agent-9'], waiting: [], failed: [] });
     expect(await runner.running()).toEqual([]);
-    expect(credentials.runs.size).toBe(0);
   });
 });

@@ -1,11 +1,14 @@
 /**
  * The ECS task state-change handler against DynamoDB Local: a task that dies before its lease
- * ends closes the lease; our own stop at the lease's end, or a stop after it, closes nothing.
+ * ends closes the lease; our own stop at the lease's end, or a stop after it, closes nothing; any
+ * stop ends the run's secrets, which the supervisor needed until then.
  */
 import type { EventBridgeEvent } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeHandler, type EcsTaskStateChange } from '../../lambdas/ecs-task-stopped.js';
 import { OWN_STOP_REASON } from '../../adapters/ecs/ecs-runner.js';
+import { credentialHash } from '../../economy/credentials.js';
+import { CREDENTIAL_GRACE_MS } from '../../economy/launcher.js';
 import { leasedAgent, startTestStack, type TestStack } from '../support/stack.js';
 
 let stack: TestStack;
@@ -14,7 +17,7 @@ beforeAll(async () => {
 });
 afterAll(() => stack.close());
 
-function stopped(agentId: string, leaseId: string, at: number, extra: Partial<EcsTaskStateChange> = {}): EventBridgeEvent<'ECS Task State Change', EcsTaskStateChange> {
+function stopped(agentId: string, leaseId: string, at: number, extra: Partial<EcsTaskStateChange> = {}, runId = 'run-1'): EventBridgeEvent<'ECS Task State Change', EcsTaskStateChange> {
   return {
     version: '0',
     id: 'event-1',
@@ -29,7 +32,7 @@ function stopped(agentId: string, leaseId: string, at: number, extra: Partial<Ec
       stoppedAt: new Date(at).toISOString(),
       overrides: {
         containerOverrides: [
-          { environment: [{ name: 'SYNTROPISM_AGENT_ID', value: agentId }, { name: 'SYNTROPISM_RUN_ID', value: 'run-1' }, { name: 'SYNTROPISM_LEASE_ID', value: leaseId }] },
+          { environment: [{ name: 'SYNTROPISM_AGENT_ID', value: agentId }, { name: 'SYNTROPISM_RUN_ID', value: runId }, { name: 'SYNTROPISM_LEASE_ID', value: leaseId }] },
         ],
       },
       ...extra,
@@ -54,7 +57,7 @@ describe('ECS task stopped', () => {
     expect(await handler(event)).toEqual({ closed: true });
   });
 
-  it('ignores our own stop, stops after the lease, and tasks that are not agents', async () => {
+  it('closes no lease for our own stop, a stop after the lease, or a task that is not an agent', async () => {
     const agent = await leasedAgent(stack);
     const handler = makeHandler(stack.deps);
     const during = agent.lease.startsAt + 5_000;
@@ -62,6 +65,21 @@ describe('ECS task stopped', () => {
     expect(await handler(stopped(agent.agentId, agent.lease.leaseId, agent.lease.endsAt + 1_000))).toEqual({ closed: false });
     expect(await handler(stopped('', '', during))).toEqual({ closed: false });
     const [lease] = await stack.deps.leases.agentLeases(agent.agentId, 0);
+    expect(lease?.closedAt).toBeUndefined();
+  });
+
+  it("ends the run's secrets when a task we stopped has stopped, not before, and keeps its lease", async () => {
+    const agent = await leasedAgent(stack);
+    const handler = makeHandler(stack.deps);
+    const run = await stack.deps.credentials.issue(agent.agentId, agent.lease.endsAt + CREDENTIAL_GRACE_MS);
+    const during = agent.lease.startsAt + 5_000;
+    const supervisor = () => stack.deps.credentials.runOfSupervisor(credentialHash(run.supervisorToken), during);
+    // Told to stop, the supervisor still reports and saves the workspace with its token.
+    expect(await handler({ ...stopped(agent.agentId, agent.lease.leaseId, during, { stoppedReason: OWN_STOP_REASON }, run.runId), detail: { lastStatus: 'DEPROVISIONING' } })).toEqual({ closed: false });
+    expect(await supervisor()).toEqual({ agentId: agent.agentId, runId: run.runId });
+    expect(await handler(stopped(agent.agentId, agent.lease.leaseId, during, { stoppedReason: OWN_STOP_REASON }, run.runId))).toEqual({ closed: false });
+    expect(await supervisor()).toBeUndefined();
+    const [lease] = await stack.deps.bids.agentLeases(agent.agentId, 0);
     expect(lease?.closedAt).toBeUndefined();
   });
 });

@@ -12,7 +12,7 @@ import { CreateBucketCommand, GetObjectCommand, PutObjectCommand, S3Client } fro
 import { CreateKeyCommand, EncryptCommand, KMSClient } from '@aws-sdk/client-kms';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import { spawn } from 'node:child_process';
-import { chmodSync, mkdtempSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -66,6 +66,49 @@ afterAll(async () => {
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const nextTick = () => sleep(1000 - (Date.now() % 1000) + 20);
 
+/**
+ * What the launcher, the ECS runner and Fargate do for a lease: issue the run's secrets, seal them
+ * for the task, and run the supervisor as the task's main process, in a cgroup of its own (which
+ * it measures), with an empty workspace directory and the API's stage URL (ending in '/').
+ */
+async function startTask(agentId: string, lease: { leaseId: string; endsAt: number }) {
+  const secrets = await stack.deps.credentials.issue(agentId, lease.endsAt + CREDENTIAL_GRACE_MS);
+  const sealed = await kms.send(new EncryptCommand({ KeyId: keyId, Plaintext: Buffer.from(JSON.stringify(secrets)), EncryptionContext: { agentId } }));
+  const workspace = join(mkdtempSync(join(tmpdir(), 'syntropism-task-')), 'workspace');
+  chmodSync(join(workspace, '..'), 0o755);
+  const cgroup = confine(detectLimiter(), `task-${secrets.runId}`, { cpuUnits: 256, memoryBytes: 512 * 1024 * 1024, seconds: 20 });
+  const command = cgroup.wrap(process.execPath, [bundles.supervisor]);
+  let output = '';
+  const task = spawn(command.command, command.args, {
+    env: {
+      PATH: process.env.PATH ?? '/usr/bin:/bin',
+      SYNTROPISM_API_URL: `${stack.gateway.url}/`,
+      SYNTROPISM_AGENT_ID: agentId,
+      SYNTROPISM_RUN_ID: secrets.runId,
+      SYNTROPISM_LEASE_ID: lease.leaseId,
+      SYNTROPISM_LEASE_ENDS_AT: String(lease.endsAt),
+      SYNTROPISM_SEALED_SECRETS: Buffer.from(sealed.CiphertextBlob!).toString('base64'),
+      SYNTROPISM_WORKSPACE: workspace,
+      SYNTROPISM_GENESIS: GENESIS_WORKSPACE,
+      SYNTROPISM_RUNTIME: bundles.runtime,
+      SYNTROPISM_AGENT_UID: String(AGENT_UID),
+      SYNTROPISM_METER_SECONDS: '1',
+      SYNTROPISM_CLOCK_SECONDS: '1',
+      AWS_ENDPOINT_URL_KMS: moto.endpoint,
+      AWS_REGION: 'us-east-1',
+      AWS_ACCESS_KEY_ID: 'testing',
+      AWS_SECRET_ACCESS_KEY: 'testing',
+      AWS_CONTAINER_CREDENTIALS_RELATIVE_URI: '/v2/credentials/the-task-role',
+      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  task.stdout.on('data', (c: Buffer) => (output += c.toString()));
+  task.stderr.on('data', (c: Buffer) => (output += c.toString()));
+  const exited = new Promise<number | null>((resolve) => task.once('exit', resolve));
+  return { secrets, exited, output: () => output, cgroup };
+}
+
 /** Agent code that records who it runs as and what it can see of its supervisor, then works. */
 const PROBE = `
 import { readFileSync } from 'node:fs';
@@ -94,42 +137,7 @@ describe.skipIf(!hasMoto)(`the agent task's supervisor${hasMoto ? '' : ` (${MOTO
     expect(await stack.oracle()).toMatchObject({ ran: true, winners: 1 });
     const lease = (await stack.api.call('GET', '/me', { token: agent.credential })).body.lease;
 
-    // What the launcher and the ECS runner do: issue the run's secrets and seal them for the task.
-    const secrets = await stack.deps.credentials.issue(agent.agentId, lease.endsAt + CREDENTIAL_GRACE_MS);
-    const sealed = await kms.send(new EncryptCommand({ KeyId: keyId, Plaintext: Buffer.from(JSON.stringify(secrets)), EncryptionContext: { agentId: agent.agentId } }));
-    const workspace = join(mkdtempSync(join(tmpdir(), 'syntropism-task-')), 'workspace');
-    chmodSync(join(workspace, '..'), 0o755);
-    // The task's cgroup, as Fargate gives one: the supervisor measures it.
-    const cgroup = confine(detectLimiter(), `task-${secrets.runId}`, { cpuUnits: 256, memoryBytes: 512 * 1024 * 1024, seconds: 20 });
-    const command = cgroup.wrap(process.execPath, [bundles.supervisor]);
-    let output = '';
-    const task = spawn(command.command, command.args, {
-      env: {
-        PATH: process.env.PATH ?? '/usr/bin:/bin',
-        SYNTROPISM_API_URL: `${stack.gateway.url}/`,
-        SYNTROPISM_AGENT_ID: agent.agentId,
-        SYNTROPISM_RUN_ID: secrets.runId,
-        SYNTROPISM_LEASE_ID: lease.leaseId,
-        SYNTROPISM_LEASE_ENDS_AT: String(lease.endsAt),
-        SYNTROPISM_SEALED_SECRETS: Buffer.from(sealed.CiphertextBlob!).toString('base64'),
-        SYNTROPISM_WORKSPACE: workspace,
-        SYNTROPISM_GENESIS: GENESIS_WORKSPACE,
-        SYNTROPISM_RUNTIME: bundles.runtime,
-        SYNTROPISM_AGENT_UID: String(AGENT_UID),
-        SYNTROPISM_METER_SECONDS: '1',
-        SYNTROPISM_CLOCK_SECONDS: '1',
-        AWS_ENDPOINT_URL_KMS: moto.endpoint,
-        AWS_REGION: 'us-east-1',
-        AWS_ACCESS_KEY_ID: 'testing',
-        AWS_SECRET_ACCESS_KEY: 'testing',
-        AWS_CONTAINER_CREDENTIALS_RELATIVE_URI: '/v2/credentials/the-task-role',
-        AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    task.stdout.on('data', (c: Buffer) => (output += c.toString()));
-    task.stderr.on('data', (c: Buffer) => (output += c.toString()));
-    const exited = new Promise<number | null>((resolve) => task.once('exit', resolve));
+    const { secrets, exited, output, cgroup } = await startTask(agent.agentId, lease);
 
     // A renewal the supervisor is never told of: it finds it by asking the API.
     await sleep(1500);
@@ -139,7 +147,7 @@ describe.skipIf(!hasMoto)(`the agent task's supervisor${hasMoto ? '' : ` (${MOTO
     const runsUntil = (await stack.api.call('GET', '/me', { token: agent.credential })).body.runsUntil as number;
     expect(runsUntil).toBe(lease.endsAt + 5000);
 
-    expect(await exited, output).toBe(0);
+    expect(await exited, output()).toBe(0);
     const stoppedAt = Date.now();
     await cgroup.dispose();
     expect(stoppedAt).toBeGreaterThanOrEqual(runsUntil);
@@ -199,5 +207,22 @@ describe.skipIf(!hasMoto)(`the agent task's supervisor${hasMoto ? '' : ` (${MOTO
     await sleep(1500); // the replay, had it been applied, would be in by now
     expect(await stack.deps.usage.get(agent.agentId, lease.leaseId)).toMatchObject({ reports: 1, cpuMicros: 1000, peakMemoryBytes: 2048 });
     expect(await stack.deps.usage.get(victim.agentId, victimLease.leaseId)).toBeUndefined();
+  });
+
+  it('runs the genesis code for a first agent created with no files (an empty workspace)', { timeout: 60_000 }, async () => {
+    const agent = await stack.api.createAgent(100_000_000); // POST /admin/agents {endowment}: nothing written to S3
+    const bundle = { vcpu: 0.25, memoryMiB: 512, tokens: 0, attention: 0, durationSeconds: 4 };
+    expect((await stack.api.call('POST', '/bids', { token: agent.credential, body: { bundle, amount: 20_000_000 } })).status).toBe(201);
+    await nextTick();
+    expect(await stack.oracle()).toMatchObject({ ran: true });
+    const lease = (await stack.api.call('GET', '/me', { token: agent.credential })).body.lease;
+    const { exited, output, cgroup } = await startTask(agent.agentId, lease);
+    // Ran its lease out (a runtime that found no agent.mjs would exit at once, failing the task).
+    expect(await exited, output()).toBe(0);
+    await cgroup.dispose();
+    expect(Date.now()).toBeGreaterThanOrEqual(lease.endsAt);
+    const saved = async (path: string) => (await s3.send(new GetObjectCommand({ Bucket: 'workspaces', Key: `workspaces/${agent.agentId}/${path}` }))).Body!.transformToString();
+    expect(await saved('agent.mjs')).toBe(readFileSync(join(GENESIS_WORKSPACE, 'agent.mjs'), 'utf8'));
+    expect(JSON.parse(await saved('state.json'))).toBeTypeOf('object');
   });
 });

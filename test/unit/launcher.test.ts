@@ -2,6 +2,7 @@
  * The launcher's decisions and a run credential's life: issued when a run starts, extended with
  * each renewal (however late: at the run's end too), revoked when the run ends or is replaced.
  * Expired runs are stopped before anything else, and one agent's failure never stops the others.
+ * An agent's new run starts only once its previous one is gone (a resize hands the workspace over).
  */
 import { describe, expect, it } from 'vitest';
 import { continuation, CREDENTIAL_GRACE_MS, onRunExit, planRuns, reconcile, type LauncherDeps } from '../../economy/launcher.js';
@@ -23,12 +24,18 @@ const lease = (agentId: string, id: string, startsAt: number, seconds = 60, memo
   payment: 1,
 });
 
-/** A runner that keeps its runs in memory and can be told to fail for one agent. */
+/**
+ * A runner that keeps its runs in memory and can be told to fail for one agent. One whose runs
+ * finish after `stop` (as Fargate tasks do) keeps a stopped run as `stopping` until `finish`.
+ */
 class FakeRunner implements Runner {
   readonly runs = new Map<string, RunningAgent & { credential?: string }>();
   readonly log: string[] = [];
   failFor = new Set<string>();
-  constructor(readonly resizable = true) {}
+  constructor(
+    readonly resizable = true,
+    readonly finishesAfterStop = false,
+  ) {}
   start(spec: RunSpec): Promise<void> {
     if (this.failFor.has(spec.agentId)) return Promise.reject(new Error('quota'));
     this.log.push(`start ${spec.agentId}`);
@@ -43,8 +50,14 @@ class FakeRunner implements Runner {
   }
   stop(agentId: string): Promise<void> {
     this.log.push(`stop ${agentId}`);
-    this.runs.delete(agentId);
+    const run = this.runs.get(agentId);
+    if (run && this.finishesAfterStop) this.runs.set(agentId, { ...run, stopping: true });
+    else this.runs.delete(agentId);
     return Promise.resolve();
+  }
+  /** A stopping run has saved its workspace and is gone. */
+  finish(agentId: string): void {
+    if (this.runs.get(agentId)?.stopping) this.runs.delete(agentId);
   }
   running(): Promise<RunningAgent[]> {
     return Promise.resolve([...this.runs.values()].map(({ credential: _c, ...r }) => r));
@@ -167,10 +180,52 @@ describe('reconciling', () => {
     runner.log.length = 0;
     const result = await reconcile(deps);
     expect(runner.log[0]).toBe('stop old');
-    expect(result).toEqual({ stopped: ['old'], extended: [], started: ['y'], failed: [{ agentId: 'x', error: 'quota' }] });
+    expect(result).toEqual({ stopped: ['old'], extended: [], started: ['y'], waiting: [], failed: [{ agentId: 'x', error: 'quota' }] });
     // The failed start leaves no credential behind.
     expect(credentials.runs.has('x')).toBe(false);
     runner.failFor.clear();
     expect((await reconcile(deps)).started).toEqual(['x']);
+  });
+
+  it('hands a resized run over whole: the new run starts only once the old one has finished stopping', async () => {
+    const now = { t: T };
+    const leases = [lease('a', 'a1', T, 60, 512)];
+    const runner = new FakeRunner(false, true); // as Fargate: no resizing; a stopped task still saves the workspace
+    const { deps, credentials } = world(leases, now, runner);
+    await reconcile(deps);
+    const old = runner.runs.get('a')!;
+    // A renewal of another size, running from the old lease's end.
+    leases.push(lease('a', 'a2', T + 60_000, 60, 1024));
+    now.t = T + 60_000;
+    runner.log.length = 0;
+    expect(await reconcile(deps)).toEqual({ stopped: ['a'], extended: [], started: [], waiting: [], failed: [] });
+    expect(runner.log).toEqual(['stop a']);
+    // The old run's secrets stay while it saves the workspace: revoked when its end is seen.
+    expect(credentials.valid(old.credential!, now.t)).toBe(true);
+    // Still stopping at the next reconcile: the agent waits, its old run is left alone.
+    now.t += 5_000;
+    expect(await reconcile(deps)).toEqual({ stopped: [], extended: [], started: [], waiting: ['a'], failed: [] });
+    expect(runner.log).toEqual(['stop a']);
+    // Gone: the new run starts, at the new size, with new secrets.
+    runner.finish('a');
+    expect((await reconcile(deps)).started).toEqual(['a']);
+    expect(runner.runs.get('a')).toMatchObject({ leaseId: 'a2', memoryMiB: 1024, vcpu: 0.25 });
+    expect(runner.runs.get('a')!.runId).not.toBe(old.runId);
+    expect(credentials.valid(old.credential!, now.t)).toBe(false);
+  });
+
+  it('waits for a run that stopped at its end before starting the next, won after it', async () => {
+    const now = { t: T };
+    const leases = [lease('a', 'a1', T, 60)];
+    const runner = new FakeRunner(false, true);
+    const { deps } = world(leases, now, runner);
+    await reconcile(deps);
+    // Its supervisor stopped it at the end and is saving the workspace when a later lease begins.
+    runner.runs.set('a', { ...runner.runs.get('a')!, stopping: true });
+    leases.push(lease('a', 'a2', T + 70_000, 60));
+    now.t = T + 70_000;
+    expect(await reconcile(deps)).toMatchObject({ started: [], stopped: [], waiting: ['a'] });
+    runner.finish('a');
+    expect(await reconcile(deps)).toMatchObject({ started: ['a'], waiting: [] });
   });
 });

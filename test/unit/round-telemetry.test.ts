@@ -26,7 +26,7 @@ describe('round telemetry', () => {
   it("logs the report and publishes the round's numbers in the embedded metric format", () => {
     const lines = linesOf(() => {
       const telemetry = roundTelemetry(new Logger({ serviceName: 'syntropism-oracle' }), new Metrics({ namespace: METRICS_NAMESPACE, serviceName: 'oracle' }));
-      telemetry({ ran: true, round: 7, resumed: false, winners: 2, settled: 2, voided: 0, expired: 1, expiredPrompts: 0, died: 1, volume: 1_500_000, launched: { started: ['a'], extended: [], stopped: [], failed: [{ agentId: 'b', error: 'quota' }] } });
+      telemetry({ ran: true, round: 7, resumed: false, winners: 2, settled: 2, voided: 0, expired: 1, expiredPrompts: 0, died: 1, volume: 1_500_000, launched: { started: ['a'], extended: [], stopped: [], waiting: [], failed: [{ agentId: 'b', error: 'quota' }] } });
     });
     const log = lines.find((l) => l.message === 'oracle round');
     expect(log).toMatchObject({ level: 'INFO', service: 'syntropism-oracle', report: { round: 7, died: 1 } });
