@@ -113,8 +113,8 @@ describe.skipIf(!hasMoto)(`the ECS runner${hasMoto ? '' : ` (${MOTO_MISSING})`}`
   it("stops a task past its end before starting any, and one agent's throttled RunTask stops no other", async () => {
     let now = 1_000_000;
     let leases: Lease[] = [];
-    const bids = { activeLeases: () => Promise.resolve(leases.filter((l) => l.endsAt > now)) } as unknown as BidBook;
-    const deps = { bids, runner, clock: { now: () => now }, credentials: new MemoryRunCredentials() };
+    const leaseBook = { activeLeases: () => Promise.resolve(leases.filter((l) => l.endsAt > now)) } as unknown as LeaseBook;
+    const deps = { leases: leaseBook, runner, clock: { now: () => now }, credentials: new MemoryRunCredentials() };
     const lease = (agentId: string, startsAt: number): Lease => ({
       leaseId: `${agentId}-lease`, agentId, bidId: agentId, payerId: agentId, round: 1, startsAt, endsAt: startsAt + 60_000, payment: 1,
       bundle: { vcpu: 0.25, memoryMiB: 512, tokens: 0, attention: 0, durationSeconds: 60 },

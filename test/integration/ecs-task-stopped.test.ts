@@ -79,7 +79,7 @@ describe('ECS task stopped', () => {
     expect(await supervisor()).toEqual({ agentId: agent.agentId, runId: run.runId });
     expect(await handler(stopped(agent.agentId, agent.lease.leaseId, during, { stoppedReason: OWN_STOP_REASON }, run.runId))).toEqual({ closed: false });
     expect(await supervisor()).toBeUndefined();
-    const [lease] = await stack.deps.bids.agentLeases(agent.agentId, 0);
+    const [lease] = await stack.deps.leases.agentLeases(agent.agentId, 0);
     expect(lease?.closedAt).toBeUndefined();
   });
 });

@@ -81,8 +81,8 @@ describe('the ECS runner and stopping tasks', () => {
       bundle: { vcpu: 0.25, memoryMiB: 1024, tokens: 0, attention: 0, durationSeconds: 60 },
     };
     const credentials = new MemoryRunCredentials();
-    const bids = { activeLeases: () => Promise.resolve([lease]), agentLeases: () => Promise.resolve([lease]), closeLease: () => Promise.reject(new Error('no')) };
-    expect(await reconcile({ bids, runner, clock: { now: () => 1_000_500 }, credentials })).toEqual({ started: [], extended: [], stopped: [], waiting: ['saving'], failed: [] });
+    const leases = { activeLeases: () => Promise.resolve([lease]), agentLeases: () => Promise.resolve([lease]), closeLease: () => Promise.reject(new Error('no')) };
+    expect(await reconcile({ leases, runner, clock: { now: () => 1_000_500 }, credentials })).toEqual({ started: [], extended: [], stopped: [], waiting: ['saving'], failed: [] });
     expect(sent.filter((name) => !/^(ListTasks|DescribeTasks)Command$/.test(name))).toEqual([]);
     expect(credentials.calls).toEqual([]); // nothing issued: the stopping task's supervisor keeps its token
   });
