@@ -9,12 +9,12 @@
  */
 import { Duration, Validations, type RemovalPolicy } from 'aws-cdk-lib';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
-import { HttpApi, HttpMethod, HttpStage, LogGroupLogDestination } from 'aws-cdk-lib/aws-apigatewayv2';
+import { CfnStage, HttpApi, HttpMethod, HttpStage, type HttpRoute, LogGroupLogDestination } from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { entryPoints, type ApiRoute, type EntryPoint } from '../lambdas/routes.js';
+import { entryPoints, throttleOf, type ApiRoute, type EntryPoint } from '../lambdas/routes.js';
 import { HandlerFunction } from './handler-function.js';
 import { grantInvokeModel, llmEnvironment } from './llm.js';
 import type { Metering } from './metering.js';
@@ -95,6 +95,7 @@ export class AgentHttpApi extends Construct {
     });
 
     // One function per entry point; routes that share an entry (the human page's) share its function.
+    const routes: HttpRoute[] = [];
     for (const [name, entry] of entryPoints(props.routes)) {
       const keys = entry.routes.map((r) => `${r.method} ${r.path}`);
       const description = `Syntropism ${keys.join(', ')} (lambdas/${name}.ts)`;
@@ -124,9 +125,20 @@ export class AgentHttpApi extends Construct {
       }
 
       const integration = new HttpLambdaIntegration(`Integration-${name}`, fn);
-      for (const route of entry.routes) this.api.addRoutes({ path: route.path, methods: [HttpMethod[route.method]], integration });
+      for (const route of entry.routes) routes.push(...this.api.addRoutes({ path: route.path, methods: [HttpMethod[route.method]], integration }));
       this.functions.set(name, fn);
     }
+
+    // The routes the table holds below the stage's limit (lambdas/routes.ts, `throttleOf`).
+    const routeSettings = Object.fromEntries(
+      props.routes.flatMap((route) => {
+        const limit = throttleOf(route);
+        return limit ? [[`${route.method} ${route.path}`, { ThrottlingRateLimit: limit.rate, ThrottlingBurstLimit: limit.burst }]] : [];
+      }),
+    );
+    (this.stage.node.defaultChild as CfnStage).routeSettings = routeSettings;
+    // A stage's route settings name routes that must exist first.
+    this.stage.node.addDependency(...routes);
 
     Validations.of(this.api).acknowledge({
       id: 'AwsSolutions-APIG4',

@@ -86,6 +86,23 @@ export const ROUTES = {
 
 export type RouteKey = keyof typeof ROUTES;
 
+/** At most `rate` requests a second, with bursts of `burst`, over all callers of a route. */
+export interface Throttle {
+  readonly rate: number;
+  readonly burst: number;
+}
+
+/**
+ * Routes held below the stage's limit, so that traffic on them cannot take the agents' share: the
+ * human's page (a person clicks; signing in is where a guesser would try tokens, so slowest) and
+ * the operator's routes. The agents' routes share the stage's limit.
+ */
+export function throttleOf(route: Pick<ApiRoute, 'auth' | 'method' | 'path'>): Throttle | undefined {
+  if (route.auth === 'human') return route.path === '/human/login' ? { rate: 1, burst: 5 } : { rate: 5, burst: 20 };
+  if (route.auth === 'operator') return { rate: 5, burst: 10 };
+  return undefined;
+}
+
 /** The entry points that no route calls: invoked by a schedule, a queue or an event. */
 export const EVENT_ENTRIES = ['oracle', 'audit', 'metering', 'ecs-task-stopped'] as const;
 

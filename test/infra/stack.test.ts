@@ -200,6 +200,17 @@ describe('HTTP API', () => {
     expect(resourcesOf('AWS::ApiGatewayV2::Stage')).toHaveLength(1);
   });
 
+  it('holds the human page and the operator routes below the stage limit, signing in slowest, after the routes exist', () => {
+    const [stageId, stage] = resourcesOf('AWS::ApiGatewayV2::Stage')[0]!;
+    const settings = stage.Properties.RouteSettings as Record<string, { ThrottlingRateLimit: number; ThrottlingBurstLimit: number }>;
+    const limited = API_ROUTES.filter((r) => r.auth === 'human' || r.auth === 'operator').map((r) => `${r.method} ${r.path}`);
+    expect(Object.keys(settings).sort()).toEqual(limited.sort());
+    expect(settings['POST /human/login']).toEqual({ ThrottlingRateLimit: 1, ThrottlingBurstLimit: 5 });
+    for (const key of limited) expect(settings[key]!.ThrottlingRateLimit, key).toBeLessThan(50);
+    const routeIds = resourcesOf('AWS::ApiGatewayV2::Route').map(([id]) => id);
+    expect(json.Resources[stageId].DependsOn).toEqual(expect.arrayContaining(routeIds));
+  });
+
   it('gives its URL as the ApiUrl output', () => {
     expect(json.Outputs.ApiUrl.Value['Fn::Join'][1]).toEqual(expect.arrayContaining([{ Ref: resourcesOf('AWS::ApiGatewayV2::Api')[0]![0] }]));
   });
