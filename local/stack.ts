@@ -16,7 +16,8 @@ import { tableDefinitions, type Tables } from '../adapters/dynamodb/tables.js';
 import { LocalRunner } from '../adapters/local-runner/local-runner.js';
 import { sandboxAvailability } from '../adapters/local-runner/sandbox.js';
 import { llmProviderFromEnv } from '../adapters/llm/provider.js';
-import { SqsMeterQueue } from '../adapters/sqs/meter-queue.js';
+import { AwsService } from '../adapters/aws/service.js';
+import { SQS, SqsMeterQueue } from '../adapters/sqs/meter-queue.js';
 import { LocalWorkspaces } from '../adapters/workspace/local.js';
 import { loadConfig } from '../economy/config.js';
 import { continuation, onRunExit } from '../economy/launcher.js';
@@ -136,7 +137,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       return Promise.resolve();
     });
     const metering = await createQueueWithDlq(queues, 'syntropism-metering', { maxReceiveCount: 5, visibilityTimeoutSeconds: 30 });
-    const meter = new SqsMeterQueue(queues, metering.queueUrl);
+    const meter = new SqsMeterQueue(new AwsService(SQS, { endpoint: sqs.endpoint, ...local }), metering.queueUrl);
 
     const url = `http://127.0.0.1:${options.port}`;
     const runDir = join(options.dataDir, 'run');

@@ -7,7 +7,8 @@ import { CreateClusterCommand, DescribeTasksCommand, ECSClient, ListTasksCommand
 import { CreateSecurityGroupCommand, DescribeSubnetsCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { CreateKeyCommand, DecryptCommand, KMSClient } from '@aws-sdk/client-kms';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { EcsRunner, fargateSize } from '../../adapters/ecs/ecs-runner.js';
+import { AwsService } from '../../adapters/aws/service.js';
+import { ECS, EcsRunner, fargateSize, KMS } from '../../adapters/ecs/ecs-runner.js';
 import { CREDENTIAL_GRACE_MS, reconcile } from '../../economy/launcher.js';
 import type { Lease } from '../../economy/market.js';
 import type { BidBook } from '../../economy/ports.js';
@@ -54,8 +55,8 @@ describe.skipIf(!hasMoto)(`the ECS runner${hasMoto ? '' : ` (${MOTO_MISSING})`}`
     const group = await ec2.send(new CreateSecurityGroupCommand({ GroupName: `agents-${Date.now()}`, Description: 'agents', VpcId: Subnets[0]!.VpcId! }));
     ec2.destroy();
     runner = new EcsRunner({
-      ecs,
-      kms,
+      ecs: new AwsService(ECS, awsTestConfig(moto.endpoint)),
+      kms: new AwsService(KMS, awsTestConfig(moto.endpoint)),
       kmsKeyId: key.KeyMetadata!.KeyId!,
       cluster: 'agents',
       taskDefinition: 'agent',
