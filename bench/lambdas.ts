@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
-import { CREDENTIAL_CHAIN, LAMBDA_CREDENTIALS } from '../infra/handler-function.js';
+import { LAMBDA_ALIASES } from '../infra/handler-function.js';
 import { API_ROUTES, EVENT_ENTRIES } from '../lambdas/routes.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -29,7 +29,7 @@ export async function benchLambdas(): Promise<void> {
       minify: true,
       outfile,
       mainFields: ['module', 'main'],
-      alias: { [CREDENTIAL_CHAIN]: LAMBDA_CREDENTIALS },
+      alias: { ...LAMBDA_ALIASES },
       banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },
       logLevel: 'error',
     });

@@ -18,6 +18,15 @@ export const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
 export const CREDENTIAL_CHAIN = '@aws-sdk/credential-provider-node';
 export const LAMBDA_CREDENTIALS = `${REPO_ROOT}wiring/lambda-credentials.ts`;
 
+/**
+ * What a Lambda bundle has in place of modules of the SDK that it never uses: the default credential
+ * chain (wiring/lambda-credentials.ts) and event streams (wiring/lambda-event-streams.ts).
+ */
+export const LAMBDA_ALIASES: Readonly<Record<string, string>> = {
+  [CREDENTIAL_CHAIN]: LAMBDA_CREDENTIALS,
+  '@smithy/core/event-streams': `${REPO_ROOT}wiring/lambda-event-streams.ts`,
+};
+
 export interface HandlerFunctionProps {
   /** The entry point's file name in `lambdas/`, without `.ts`. */
   entry: string;
@@ -84,8 +93,9 @@ export class HandlerFunction extends Construct {
         banner: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);",
         mainFields: ['module', 'main'],
         // A function's credentials are its role's, in its environment: the SDK's default chain of
-        // providers (profiles, SSO, instance metadata...) would only add weight (wiring/lambda-credentials.ts).
-        esbuildArgs: { [`--alias:${CREDENTIAL_CHAIN}`]: LAMBDA_CREDENTIALS },
+        // providers (profiles, SSO, instance metadata...) would only add weight (wiring/lambda-credentials.ts);
+        // so would event streams, which DynamoDB does not have (wiring/lambda-event-streams.ts).
+        esbuildArgs: Object.fromEntries(Object.entries(LAMBDA_ALIASES).map(([from, to]) => [`--alias:${from}`, to])),
         // The SDK version the lockfile pins and the tests ran, not whichever the runtime ships.
         bundleAwsSDK: true,
         minify: true,

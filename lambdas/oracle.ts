@@ -3,7 +3,6 @@
  * match the leases. The schedule's firing time names the round's tick, so a repeated delivery of
  * the same event changes nothing.
  */
-import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import type { ScheduledEvent } from 'aws-lambda';
 import { reconcile, type Reconciled } from '../economy/launcher.js';
@@ -40,6 +39,6 @@ export function makeHandler(deps: OracleDeps, log: (report: OracleReport) => voi
 export const handler = deployed((b) =>
   makeHandler(
     { rounds: roundsOf(b), bids: bidsOf(b), leases: leasesOf(b), prompts: promptsOf(b), agents: agentsOf(b), ledger: ledgerOf(b), credentials: runCredentialsOf(b), runner: runnerOf(b), clock: b.clock, config: b.config },
-    roundTelemetry(new Logger({ serviceName: 'syntropism-oracle' }), new Metrics({ namespace: METRICS_NAMESPACE, serviceName: 'oracle' })),
+    roundTelemetry(new Metrics({ namespace: METRICS_NAMESPACE, serviceName: 'oracle' })),
   ),
 );

@@ -1,19 +1,19 @@
 /**
- * What the oracle tells CloudWatch after each round: a structured log line (Powertools Logger)
- * and the round's numbers as metrics in the embedded metric format (Powertools Metrics, written to
+ * What the oracle tells CloudWatch after each round: a structured log line (one JSON object, in
+ * Powertools Logger's shape; the Logger itself would take the oracle's bundle over its 300 kB for
+ * this one line) and the round's numbers as metrics in the embedded metric format (Powertools Metrics, written to
  * the log, so no API call and no permission): volume, winners, settled and voided leases, expired
  * bids and prompts, deaths, and agents started or failed to start. A round that did not run
  * counts as `RoundSkipped`, so that a missed round shows on a dashboard.
  */
-import type { Logger } from '@aws-lambda-powertools/logger';
 import { MetricUnit, type Metrics } from '@aws-lambda-powertools/metrics';
 import type { OracleReport } from './oracle.js';
 
 export const METRICS_NAMESPACE = 'Syntropism';
 
-export function roundTelemetry(logger: Logger, metrics: Metrics): (report: OracleReport) => void {
+export function roundTelemetry(metrics: Metrics, service = 'syntropism-oracle'): (report: OracleReport) => void {
   return (report) => {
-    logger.info('oracle round', { report });
+    process.stdout.write(`${JSON.stringify({ level: 'INFO', message: 'oracle round', timestamp: new Date().toISOString(), service, report })}\n`);
     if (!report.ran) {
       metrics.addMetric('RoundSkipped', MetricUnit.Count, 1);
     } else {

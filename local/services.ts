@@ -7,8 +7,10 @@ import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { AwsService } from '../adapters/aws/service.js';
 import { ensureTables, makeDocumentClient } from '../adapters/dynamodb/client.js';
 import { tableDefinitions, type Tables } from '../adapters/dynamodb/tables.js';
+import { SQS, SqsMeterQueue } from '../adapters/sqs/meter-queue.js';
 import { startDynamoDbLocal } from './dynamodb-local.js';
 import { startFauxqsProcess } from './emulators.js';
 import { createQueueWithDlq, sqsClient } from './sqs.js';
@@ -20,6 +22,8 @@ export interface LocalServices {
   client: DynamoDBDocumentClient;
   queues: SQSClient;
   metering: { queueUrl: string; dlqUrl: string };
+  /** Usage reports into the metering queue, as the supervisors in AWS send them. */
+  meter: SqsMeterQueue;
 }
 
 /** Starts both emulators; `onCrash` is told when one exits while the stack is not stopping. */
@@ -36,11 +40,12 @@ export async function startServices(dataDir: string, teardown: Teardown, onCrash
   teardown.add(() => sqs.stop());
   watch('the SQS emulator', sqs.process);
 
-  const client = makeDocumentClient({ endpoint: dynamodb.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+  const local = { region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } };
+  const client = makeDocumentClient({ endpoint: dynamodb.endpoint, ...local });
   teardown.close(client);
   await ensureTables(client, tableDefinitions(TABLES));
   const queues = sqsClient(sqs.endpoint);
   teardown.close(queues);
   const metering = await createQueueWithDlq(queues, 'syntropism-metering', { maxReceiveCount: 5, visibilityTimeoutSeconds: 30 });
-  return { client, queues, metering };
+  return { client, queues, metering, meter: new SqsMeterQueue(new AwsService(SQS, { endpoint: sqs.endpoint, ...local }), metering.queueUrl) };
 }

@@ -16,8 +16,13 @@ export async function startSqs(options: { port?: number } = {}): Promise<LocalSq
   return { endpoint: `http://127.0.0.1:${server.port}`, stop: () => server.stop() };
 }
 
+/** How a client reaches the emulator (an SDK client, or adapters/aws/service.ts). */
+export function localAws(endpoint: string) {
+  return { endpoint, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } };
+}
+
 export function sqsClient(endpoint: string): SQSClient {
-  return new SQSClient({ endpoint, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+  return new SQSClient(localAws(endpoint));
 }
 
 /** A queue with a dead-letter queue behind it, as the CDK stack makes for metering. */

@@ -11,7 +11,6 @@ import { join } from 'node:path';
 import { LocalRunner } from '../adapters/local-runner/local-runner.js';
 import { sandboxAvailability } from '../adapters/local-runner/sandbox.js';
 import { llmProviderFromEnv } from '../adapters/llm/provider.js';
-import { SqsMeterQueue } from '../adapters/sqs/meter-queue.js';
 import { LocalWorkspaces } from '../adapters/workspace/local.js';
 import { loadConfig } from '../economy/config.js';
 import { continuation, onRunExit } from '../economy/launcher.js';
@@ -91,8 +90,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   const stop = () => teardown.run(options.log);
 
   try {
-    const { client, queues, metering } = await startServices(options.dataDir, teardown, options.onCrash);
-    const meter = new SqsMeterQueue(queues, metering.queueUrl);
+    const { client, queues, metering, meter } = await startServices(options.dataDir, teardown, options.onCrash);
 
     const url = `http://127.0.0.1:${options.port}`;
     const runDir = join(options.dataDir, 'run');

@@ -11,15 +11,28 @@
  * that the launcher starts no new task for the agent (which would read the workspace before the
  * old one has saved it, and be overwritten by it).
  */
-import { DescribeTasksCommand, ListTasksCommand, RunTaskCommand, StopTaskCommand, TagResourceCommand, type DesiredStatus, type ECSClient, type Task } from '@aws-sdk/client-ecs';
-import { EncryptCommand, type KMSClient } from '@aws-sdk/client-kms';
 import { ValidationError } from '../../economy/errors.js';
 import type { Runner, RunningAgent, RunSpec, RunTarget } from '../../economy/ports.js';
 import { isValidFargateSize, validFargateSizes, type Bundle } from '../../economy/resources.js';
+import type { AwsService, ServiceSpec } from '../aws/service.js';
+
+export const ECS: ServiceSpec = { id: 'ECS', endpointPrefix: 'ecs', signingName: 'ecs', json: { targetPrefix: 'AmazonEC2ContainerServiceV20141113', version: '1.1' } };
+export const KMS: ServiceSpec = { id: 'KMS', endpointPrefix: 'kms', signingName: 'kms', json: { targetPrefix: 'TrentService', version: '1.1' } };
+
+/** What the runner reads of a task (ECS's DescribeTasks). */
+/** What ListTasks filters on: where a task is meant to be. */
+type DesiredStatus = 'RUNNING' | 'PENDING' | 'STOPPED';
+
+interface Task {
+  taskArn?: string;
+  desiredStatus?: string;
+  lastStatus?: string;
+  tags?: { key?: string; value?: string }[];
+}
 
 export interface EcsRunnerOptions {
-  ecs: ECSClient;
-  kms: KMSClient;
+  ecs: AwsService;
+  kms: AwsService;
   kmsKeyId: string;
   cluster: string;
   taskDefinition: string;
@@ -60,45 +73,45 @@ export class EcsRunner implements Runner {
   async start(spec: RunSpec): Promise<void> {
     const size = fargateSize(spec.bundle);
     const secrets: SealedSecrets = { credential: spec.credential, supervisorToken: spec.supervisorToken };
-    const sealed = await this.options.kms.send(
-      new EncryptCommand({ KeyId: this.options.kmsKeyId, Plaintext: Buffer.from(JSON.stringify(secrets)), EncryptionContext: { agentId: spec.agentId } }),
-    );
+    const sealed = await this.options.kms.json<{ CiphertextBlob?: string }>('Encrypt', {
+      KeyId: this.options.kmsKeyId,
+      Plaintext: Buffer.from(JSON.stringify(secrets)).toString('base64'),
+      EncryptionContext: { agentId: spec.agentId },
+    });
     const environment = {
       ...this.options.env,
       SYNTROPISM_AGENT_ID: spec.agentId,
       SYNTROPISM_RUN_ID: spec.runId,
       SYNTROPISM_LEASE_ID: spec.leaseId,
       SYNTROPISM_LEASE_ENDS_AT: String(spec.endsAt),
-      SYNTROPISM_SEALED_SECRETS: Buffer.from(sealed.CiphertextBlob!).toString('base64'),
+      SYNTROPISM_SEALED_SECRETS: sealed.CiphertextBlob!, // base64, as JSON carries blobs
     };
-    const out = await this.options.ecs.send(
-      new RunTaskCommand({
-        cluster: this.options.cluster,
-        taskDefinition: this.options.taskDefinition,
-        launchType: 'FARGATE',
-        count: 1,
-        startedBy: spec.agentId.slice(0, 36),
-        overrides: {
-          cpu: size.cpu,
-          memory: size.memory,
-          containerOverrides: [{ name: this.options.containerName, environment: Object.entries(environment).map(([name, value]) => ({ name, value })) }],
+    const out = await this.options.ecs.json<{ tasks?: Task[]; failures?: unknown[] }>('RunTask', {
+      cluster: this.options.cluster,
+      taskDefinition: this.options.taskDefinition,
+      launchType: 'FARGATE',
+      count: 1,
+      startedBy: spec.agentId.slice(0, 36),
+      overrides: {
+        cpu: size.cpu,
+        memory: size.memory,
+        containerOverrides: [{ name: this.options.containerName, environment: Object.entries(environment).map(([name, value]) => ({ name, value })) }],
+      },
+      networkConfiguration: {
+        awsvpcConfiguration: {
+          subnets: this.options.subnets,
+          securityGroups: this.options.securityGroups,
+          assignPublicIp: this.options.assignPublicIp ? 'ENABLED' : 'DISABLED',
         },
-        networkConfiguration: {
-          awsvpcConfiguration: {
-            subnets: this.options.subnets,
-            securityGroups: this.options.securityGroups,
-            assignPublicIp: this.options.assignPublicIp ? 'ENABLED' : 'DISABLED',
-          },
-        },
-        tags: [
-          { key: TAG.agent, value: spec.agentId },
-          { key: TAG.run, value: spec.runId },
-          { key: TAG.lease, value: spec.leaseId },
-          { key: TAG.endsAt, value: String(spec.endsAt) },
-          { key: TAG.size, value: `${size.cpu}/${size.memory}` },
-        ],
-      }),
-    );
+      },
+      tags: [
+        { key: TAG.agent, value: spec.agentId },
+        { key: TAG.run, value: spec.runId },
+        { key: TAG.lease, value: spec.leaseId },
+        { key: TAG.endsAt, value: String(spec.endsAt) },
+        { key: TAG.size, value: `${size.cpu}/${size.memory}` },
+      ],
+    });
     if (!out.tasks?.length) throw new Error(`RunTask started nothing: ${JSON.stringify(out.failures ?? [])}`);
   }
 
@@ -107,20 +120,18 @@ export class EcsRunner implements Runner {
     if (!task) throw new Error(`run ${spec.runId} of agent ${spec.agentId} is not running`);
     const size = fargateSize(spec.bundle);
     if (tag(task, TAG.size) !== `${size.cpu}/${size.memory}`) throw new Error('a Fargate task cannot change size: start a new run');
-    await this.options.ecs.send(
-      new TagResourceCommand({
-        resourceArn: task.taskArn,
-        tags: [
-          { key: TAG.lease, value: spec.leaseId },
-          { key: TAG.endsAt, value: String(spec.endsAt) },
-        ],
-      }),
-    );
+    await this.options.ecs.json('TagResource', {
+      resourceArn: task.taskArn,
+      tags: [
+        { key: TAG.lease, value: spec.leaseId },
+        { key: TAG.endsAt, value: String(spec.endsAt) },
+      ],
+    });
   }
 
   async stop(agentId: string): Promise<void> {
     for (const task of (await this.tasks()).filter((t) => tag(t, TAG.agent) === agentId)) {
-      await this.options.ecs.send(new StopTaskCommand({ cluster: this.options.cluster, task: task.taskArn, reason: OWN_STOP_REASON }));
+      await this.options.ecs.json('StopTask', { cluster: this.options.cluster, task: task.taskArn, reason: OWN_STOP_REASON });
     }
   }
 
@@ -151,13 +162,13 @@ export class EcsRunner implements Runner {
     const arns: string[] = [];
     let nextToken: string | undefined;
     do {
-      const page = await this.options.ecs.send(new ListTasksCommand({ cluster: this.options.cluster, desiredStatus, nextToken }));
+      const page = await this.options.ecs.json<{ taskArns?: string[]; nextToken?: string }>('ListTasks', { cluster: this.options.cluster, desiredStatus, ...(nextToken ? { nextToken } : {}) });
       arns.push(...(page.taskArns ?? []));
       nextToken = page.nextToken;
     } while (nextToken);
     const tasks: Task[] = [];
     for (let i = 0; i < arns.length; i += 100) {
-      const out = await this.options.ecs.send(new DescribeTasksCommand({ cluster: this.options.cluster, tasks: arns.slice(i, i + 100), include: ['TAGS'] }));
+      const out = await this.options.ecs.json<{ tasks?: Task[] }>('DescribeTasks', { cluster: this.options.cluster, tasks: arns.slice(i, i + 100), include: ['TAGS'] });
       tasks.push(...(out.tasks ?? []));
     }
     return tasks;

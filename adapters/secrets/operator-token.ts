@@ -2,17 +2,19 @@
  * Where the operator token comes from: `OPERATOR_TOKEN` (the local stack), or the Secrets Manager
  * secret named by `OPERATOR_TOKEN_SECRET_ARN` (AWS), read once and cached for the Lambda's life.
  */
-import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { AwsService, type ServiceSpec } from '../aws/service.js';
 
-export function operatorTokenSource(env: Record<string, string | undefined>): () => Promise<string> {
+export const SECRETS_MANAGER: ServiceSpec = { id: 'SECRETS_MANAGER', endpointPrefix: 'secretsmanager', signingName: 'secretsmanager', json: { targetPrefix: 'secretsmanager', version: '1.1' } };
+
+export function operatorTokenSource(env: Record<string, string | undefined>, secrets: () => AwsService = () => new AwsService(SECRETS_MANAGER, {}, env)): () => Promise<string> {
   const token = env.OPERATOR_TOKEN;
   if (token) return () => Promise.resolve(token);
   const secretId = env.OPERATOR_TOKEN_SECRET_ARN;
   if (!secretId) return () => Promise.reject(new Error('set OPERATOR_TOKEN or OPERATOR_TOKEN_SECRET_ARN'));
   let cached: Promise<string> | undefined;
   return () => {
-    cached ??= new SecretsManagerClient({})
-      .send(new GetSecretValueCommand({ SecretId: secretId }))
+    cached ??= secrets()
+      .json<{ SecretString?: string }>('GetSecretValue', { SecretId: secretId })
       .then((out) => {
         if (!out.SecretString) throw new Error(`secret ${secretId} has no string value`);
         return out.SecretString;

@@ -3,24 +3,21 @@
  * parent's; a first agent's holds only its own files, and the agent's task adds the genesis code
  * from its image for whatever is missing.
  */
-import { CopyObjectCommand, DeleteObjectsCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import type { WorkspaceStore } from '../../economy/ports.js';
 import { assertFiles } from '../../economy/society.js';
+import type { S3Bucket } from './s3-bucket.js';
 
 const prefixOf = (agentId: string) => `workspaces/${agentId}/`;
 
 export class S3Workspaces implements WorkspaceStore {
-  constructor(
-    private readonly bucket: string,
-    private readonly s3: S3Client = new S3Client({}),
-  ) {}
+  constructor(private readonly bucket: S3Bucket) {}
 
   async inherit(parentId: string, childId: string, files: Record<string, string>): Promise<void> {
     assertFiles(files);
-    for await (const key of this.keys(prefixOf(parentId))) {
+    for await (const key of this.bucket.keys(prefixOf(parentId))) {
       const relative = key.slice(prefixOf(parentId).length);
       if (relative === 'state.json' || relative in files) continue;
-      await this.s3.send(new CopyObjectCommand({ Bucket: this.bucket, CopySource: `${this.bucket}/${encodeURIComponent(key).replaceAll('%2F', '/')}`, Key: prefixOf(childId) + relative }));
+      await this.bucket.copy(key, prefixOf(childId) + relative);
     }
     await this.write(childId, files);
   }
@@ -32,24 +29,11 @@ export class S3Workspaces implements WorkspaceStore {
 
   async remove(agentId: string): Promise<void> {
     const keys: string[] = [];
-    for await (const key of this.keys(prefixOf(agentId))) keys.push(key);
-    for (let i = 0; i < keys.length; i += 1000) {
-      await this.s3.send(new DeleteObjectsCommand({ Bucket: this.bucket, Delete: { Objects: keys.slice(i, i + 1000).map((Key) => ({ Key })) } }));
-    }
+    for await (const key of this.bucket.keys(prefixOf(agentId))) keys.push(key);
+    for (let i = 0; i < keys.length; i += 1000) await this.bucket.delete(keys.slice(i, i + 1000));
   }
 
   private async write(agentId: string, files: Record<string, string>): Promise<void> {
-    for (const [path, content] of Object.entries(files)) {
-      await this.s3.send(new PutObjectCommand({ Bucket: this.bucket, Key: prefixOf(agentId) + path, Body: content }));
-    }
-  }
-
-  private async *keys(prefix: string): AsyncGenerator<string> {
-    let token: string | undefined;
-    do {
-      const page = await this.s3.send(new ListObjectsV2Command({ Bucket: this.bucket, Prefix: prefix, ContinuationToken: token }));
-      for (const object of page.Contents ?? []) yield object.Key!;
-      token = page.NextContinuationToken;
-    } while (token);
+    for (const [path, content] of Object.entries(files)) await this.bucket.put(prefixOf(agentId) + path, content);
   }
 }

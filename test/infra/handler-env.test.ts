@@ -32,6 +32,7 @@ const OPTIONAL = new Set<string>([
   'OPENAI_API_KEY',
   'WORKSPACE_BUCKET', // needed where workspaces are written or signed for: checked below
   'METERING_QUEUE_URL', // needed where usage is queued: checked below
+  'AWS_ENDPOINT_URL', // an emulator's or LocalStack's endpoint (adapters/aws/service.ts); unset in AWS
 ]);
 /**
  * The ECS runner's configuration (wiring/aws.ts): all or none. Without AGENT_CLUSTER a handler

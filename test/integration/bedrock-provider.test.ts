@@ -1,19 +1,18 @@
 /**
- * The Bedrock provider through the real AWS SDK (its Converse serialisation, SigV4 signing, its
- * HTTP/2 handler and error parsing) against a local double of Bedrock's Converse wire format (over
- * cleartext HTTP/2, as the SDK's client speaks to Bedrock), reached through
- * AWS_ENDPOINT_URL_BEDROCK_RUNTIME as in any SDK client; and the gateway in front of it, called
- * with OpenAI's client: a completion maps both ways, and a throttled model gives the call's
- * reservation back.
+ * The Bedrock provider (its Converse request, SigV4 signing and error parsing, adapters/aws/service.ts)
+ * against a local double of Bedrock's Converse wire format over HTTP/1.1 (which Bedrock's runtime
+ * endpoint also speaks), reached through AWS_ENDPOINT_URL_BEDROCK_RUNTIME as an SDK client would be;
+ * and the gateway in front of it, called with OpenAI's client: a completion maps both ways, and a
+ * throttled model gives the call's reservation back.
  */
-import { createServer, type Http2Server } from 'node:http2';
+import { createServer, type Server } from 'node:http';
 import OpenAI, { InternalServerError } from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tokensIn } from '../../economy/token-bucket.js';
 import { leasedAgent, startTestStack, type TestStack } from '../support/stack.js';
 
 const MODEL = 'anthropic.claude-3-haiku-20240307-v1:0';
-let server: Http2Server;
+let server: Server;
 let stack: TestStack;
 const requests: { path: string; authorization: string; body: any }[] = [];
 
@@ -23,7 +22,7 @@ beforeAll(async () => {
     req.on('data', (c: Buffer) => (raw += c.toString()));
     req.on('end', () => {
       const body = JSON.parse(raw);
-      requests.push({ path: decodeURIComponent(req.url), authorization: String(req.headers.authorization), body });
+      requests.push({ path: decodeURIComponent(req.url ?? ''), authorization: String(req.headers.authorization), body });
       if (JSON.stringify(body).includes('too busy')) {
         res.writeHead(429, { 'content-type': 'application/json', 'x-amzn-errortype': 'ThrottlingException:http://internal.amazon.com/coral/com.amazon.bedrock/' });
         res.end(JSON.stringify({ message: 'Too many requests, please wait before trying again.' }));

@@ -8,8 +8,9 @@
 import { CreateClusterCommand, DescribeTasksCommand, ECSClient, ListTasksCommand, RegisterTaskDefinitionCommand } from '@aws-sdk/client-ecs';
 import { CreateSecurityGroupCommand, DescribeSubnetsCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { CreateKeyCommand, DecryptCommand, KMSClient } from '@aws-sdk/client-kms';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { EcsRunner, fargateSize } from '../../adapters/ecs/ecs-runner.js';
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { AwsError, AwsService } from '../../adapters/aws/service.js';
+import { ECS, EcsRunner, fargateSize, KMS } from '../../adapters/ecs/ecs-runner.js';
 import { CREDENTIAL_GRACE_MS, reconcile } from '../../economy/launcher.js';
 import type { Lease } from '../../economy/market.js';
 import type { LeaseBook } from '../../economy/ports.js';
@@ -24,6 +25,8 @@ describe.skipIf(!hasMoto)(`the ECS runner${hasMoto ? '' : ` (${MOTO_MISSING})`}`
   let ecs: ECSClient;
   let kms: KMSClient;
   let runner: EcsRunner;
+  /** The runner's ECS API, where a test can put a fault. */
+  let runnerEcs: AwsService;
 
   beforeAll(async () => {
     moto = await startMoto();
@@ -55,9 +58,10 @@ describe.skipIf(!hasMoto)(`the ECS runner${hasMoto ? '' : ` (${MOTO_MISSING})`}`
     const { Subnets = [] } = await ec2.send(new DescribeSubnetsCommand({}));
     const group = await ec2.send(new CreateSecurityGroupCommand({ GroupName: `agents-${Date.now()}`, Description: 'agents', VpcId: Subnets[0]!.VpcId! }));
     ec2.destroy();
+    runnerEcs = new AwsService(ECS, awsTestConfig(moto.endpoint));
     runner = new EcsRunner({
-      ecs,
-      kms,
+      ecs: runnerEcs,
+      kms: new AwsService(KMS, awsTestConfig(moto.endpoint)),
       kmsKeyId: key.KeyMetadata!.KeyId!,
       cluster: 'agents',
       taskDefinition: 'agent',
@@ -122,24 +126,22 @@ describe.skipIf(!hasMoto)(`the ECS runner${hasMoto ? '' : ` (${MOTO_MISSING})`}`
     leases = [lease('agent-old', now)];
     expect((await reconcile(deps)).started).toEqual(['agent-old']);
     // The old lease is over; two agents' leases begin. ECS throttles RunTask for one of them (moto
-    // never throttles: the fault is put into the client, before its retries).
+    // never throttles: the fault is put into the runner's ECS API, as it throws after its retries).
     now += 61_000;
     leases.push(lease('agent-x', now), lease('agent-y', now));
     const calls: string[] = [];
-    ecs.middlewareStack.add(
-      (next, context) => (args) => {
-        const input = args.input as { startedBy?: string };
-        calls.push(`${context.commandName ?? ''} ${input.startedBy ?? ''}`.trim());
-        if (context.commandName === 'RunTaskCommand' && input.startedBy === 'agent-x') return Promise.reject(Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' }));
-        return next(args);
-      },
-      { step: 'initialize', name: 'throttleAgentX' },
-    );
+    const json = runnerEcs.json.bind(runnerEcs);
+    const fault = vi.spyOn(runnerEcs, 'json').mockImplementation((operation: string, input: object, signal?: AbortSignal) => {
+      const startedBy = (input as { startedBy?: string }).startedBy;
+      calls.push(`${operation} ${startedBy ?? ''}`.trim());
+      if (operation === 'RunTask' && startedBy === 'agent-x') return Promise.reject(new AwsError('ThrottlingException', 'Rate exceeded', 400));
+      return json(operation, input, signal);
+    });
     try {
-      expect(await reconcile(deps)).toEqual({ started: ['agent-y'], extended: [], stopped: ['agent-old'], waiting: [], failed: [{ agentId: 'agent-x', error: 'Rate exceeded' }] });
-      expect(calls.filter((c) => /^(Stop|Run)Task/.test(c))).toEqual(['StopTaskCommand', 'RunTaskCommand agent-x', 'RunTaskCommand agent-y']);
+      expect(await reconcile(deps)).toEqual({ started: ['agent-y'], extended: [], stopped: ['agent-old'], waiting: [], failed: [{ agentId: 'agent-x', error: 'ThrottlingException: Rate exceeded' }] });
+      expect(calls.filter((c) => /^(Stop|Run)Task/.test(c))).toEqual(['StopTask', 'RunTask agent-x', 'RunTask agent-y']);
     } finally {
-      ecs.middlewareStack.remove('throttleAgentX');
+      fault.mockRestore();
     }
     expect((await runner.running()).map((r) => r.agentId)).toEqual(['agent-y']);
     // Tried again at the next reconcile.

@@ -17,13 +17,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { confine, detectLimiter } from '../../adapters/local-runner/limits.js';
-import { SqsMeterQueue } from '../../adapters/sqs/meter-queue.js';
+import { AwsService } from '../../adapters/aws/service.js';
+import { SQS, SqsMeterQueue } from '../../adapters/sqs/meter-queue.js';
 import { S3WorkspaceAccess } from '../../adapters/workspace/s3-access.js';
+import { S3, S3Bucket } from '../../adapters/workspace/s3-bucket.js';
 import { CREDENTIAL_GRACE_MS } from '../../economy/launcher.js';
 import { makeHandler as makeMetering } from '../../lambdas/metering.js';
 import { bundleRuntime, bundleSupervisor, GENESIS_WORKSPACE } from '../../local/runtime-bundle.js';
 import { startSqsConsumer, type SqsConsumer } from '../../local/sqs-consumer.js';
-import { createQueueWithDlq, sqsClient, startSqs, type LocalSqs } from '../../local/sqs.js';
+import { createQueueWithDlq, localAws, sqsClient, startSqs, type LocalSqs } from '../../local/sqs.js';
 import { awsTestConfig, hasMoto, MOTO_MISSING, startMoto, type Moto } from '../support/moto.js';
 import { RealClock, startTestStack, type TestStack } from '../support/stack.js';
 
@@ -47,7 +49,7 @@ beforeAll(async () => {
   kms = new KMSClient(awsTestConfig(moto.endpoint));
   keyId = (await kms.send(new CreateKeyCommand({}))).KeyMetadata!.KeyId!;
   const { queueUrl } = await createQueueWithDlq(sqs, 'metering', { maxReceiveCount: 3, visibilityTimeoutSeconds: 2 });
-  stack = await startTestStack({ ROUND_SECONDS: '1' }, new RealClock(), { meter: new SqsMeterQueue(sqs, queueUrl), workspaceAccess: new S3WorkspaceAccess('workspaces', s3) });
+  stack = await startTestStack({ ROUND_SECONDS: '1' }, new RealClock(), { meter: new SqsMeterQueue(new AwsService(SQS, localAws(emulator.endpoint)), queueUrl), workspaceAccess: new S3WorkspaceAccess(new S3Bucket(new AwsService(S3, localAws(emulator.endpoint)), 'workspaces')) });
   consumer = startSqsConsumer({ client: sqs, queueUrl, handler: makeMetering(stack.deps), waitSeconds: 1 });
   const out = mkdtempSync(join(tmpdir(), 'syntropism-bundles-'));
   [bundles.runtime, bundles.supervisor] = await Promise.all([bundleRuntime(out), bundleSupervisor(out)]);

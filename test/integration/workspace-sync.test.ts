@@ -9,11 +9,13 @@ import { mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AwsService } from '../../adapters/aws/service.js';
 import { S3WorkspaceAccess } from '../../adapters/workspace/s3-access.js';
+import { S3, S3Bucket } from '../../adapters/workspace/s3-bucket.js';
 import { loadState, saveState } from '../../agent-container/runtime/workspace.js';
 import { syncDown, syncUp } from '../../agent-container/supervisor/workspace-sync.js';
 import { workspaceUrls } from '../../economy/runs.js';
-import { startSqs, type LocalSqs } from '../../local/sqs.js';
+import { localAws, startSqs, type LocalSqs } from '../../local/sqs.js';
 
 let emulator: LocalSqs;
 let s3: S3Client;
@@ -39,7 +41,7 @@ const put = (key: string, body: string) => s3.send(new PutObjectCommand({ Bucket
 
 /** What the supervisor of agent-1's run may reach: the API's use case over S3 presigned URLs. */
 const urlsFor = (agentId: string) => {
-  const deps = { workspaceAccess: new S3WorkspaceAccess('workspaces', s3) };
+  const deps = { workspaceAccess: new S3WorkspaceAccess(new S3Bucket(new AwsService(S3, localAws(emulator.endpoint)), 'workspaces')) };
   const run = { agentId, runId: 'run-1' };
   return {
     downloads: async () => ((await workspaceUrls(deps, run)) as { downloads: { path: string; url: string }[] }).downloads,

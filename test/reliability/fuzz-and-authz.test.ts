@@ -8,10 +8,12 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
-import { SqsMeterQueue } from '../../adapters/sqs/meter-queue.js';
+import { AwsService } from '../../adapters/aws/service.js';
+import { SQS, SqsMeterQueue } from '../../adapters/sqs/meter-queue.js';
 import { S3WorkspaceAccess } from '../../adapters/workspace/s3-access.js';
+import { S3, S3Bucket } from '../../adapters/workspace/s3-bucket.js';
 import { API_ROUTES } from '../../lambdas/routes.js';
-import { createQueueWithDlq, sqsClient, startSqs, type LocalSqs } from '../../local/sqs.js';
+import { createQueueWithDlq, localAws, sqsClient, startSqs, type LocalSqs } from '../../local/sqs.js';
 import { leasedAgent, OPERATOR_TOKEN, SMALL_BUNDLE, startTestStack, type TestStack } from '../support/stack.js';
 
 let stack: TestStack;
@@ -44,8 +46,8 @@ beforeAll(async () => {
   const queues = sqsClient(emulator.endpoint);
   const { queueUrl } = await createQueueWithDlq(queues, 'metering', { maxReceiveCount: 3, visibilityTimeoutSeconds: 30 });
   stack = await startTestStack({ SYNTROPISM_DORMANCY_LIMIT_SECONDS: '86400' }, undefined, {
-    meter: new SqsMeterQueue(queues, queueUrl),
-    workspaceAccess: new S3WorkspaceAccess('workspaces', s3),
+    meter: new SqsMeterQueue(new AwsService(SQS, localAws(emulator.endpoint)), queueUrl),
+    workspaceAccess: new S3WorkspaceAccess(new S3Bucket(new AwsService(S3, localAws(emulator.endpoint)), 'workspaces')),
   });
   agent = await leasedAgent(stack, { ...SMALL_BUNDLE, attention: 2 });
   other = await stack.api.createAgent(5_000_000);

@@ -5,13 +5,19 @@
  * played here by a stand-in answering ListTasks and DescribeTasks (the rest of the runner is tested
  * against moto in test/integration/ecs-runner.test.ts).
  */
-import { DescribeTasksCommand, ListTasksCommand, type ECSClient, type Task } from '@aws-sdk/client-ecs';
-import type { KMSClient } from '@aws-sdk/client-kms';
+import type { AwsService } from '../../adapters/aws/service.js';
 import { describe, expect, it } from 'vitest';
 import { EcsRunner } from '../../adapters/ecs/ecs-runner.js';
 import { reconcile } from '../../economy/launcher.js';
 import type { Lease } from '../../economy/market.js';
 import { MemoryRunCredentials } from '../support/run-credentials.js';
+
+interface Task {
+  taskArn: string;
+  desiredStatus: string;
+  lastStatus: string;
+  tags: { key: string; value: string }[];
+}
 
 const task = (id: string, agentId: string, desiredStatus: string, lastStatus: string): Task => ({
   taskArn: `arn:aws:ecs:us-east-1:123456789012:task/agents/${id}`,
@@ -30,22 +36,22 @@ const task = (id: string, agentId: string, desiredStatus: string, lastStatus: st
 function cluster(tasks: Task[], between: () => void = () => undefined) {
   const sent: string[] = [];
   const ecs = {
-    send: (command: unknown) => {
-      sent.push((command as object).constructor.name);
-      if (command instanceof ListTasksCommand) {
-        return Promise.resolve({ taskArns: tasks.filter((t) => t.desiredStatus === command.input.desiredStatus).map((t) => t.taskArn) });
+    json: (operation: string, input: { desiredStatus?: string; tasks?: string[] }) => {
+      sent.push(operation);
+      if (operation === 'ListTasks') {
+        return Promise.resolve({ taskArns: tasks.filter((t) => t.desiredStatus === input.desiredStatus).map((t) => t.taskArn) });
       }
-      if (command instanceof DescribeTasksCommand) {
-        const described = tasks.filter((t) => command.input.tasks!.includes(t.taskArn!)).map((t) => structuredClone(t));
+      if (operation === 'DescribeTasks') {
+        const described = tasks.filter((t) => input.tasks!.includes(t.taskArn)).map((t) => structuredClone(t));
         if (described.every((t) => t.desiredStatus === 'RUNNING')) between();
         return Promise.resolve({ tasks: described });
       }
-      return Promise.reject(new Error(`not expected here: ${(command as object).constructor.name}`));
+      return Promise.reject(new Error(`not expected here: ${operation}`));
     },
-  } as unknown as ECSClient;
+  } as unknown as AwsService;
   const runner = new EcsRunner({
     ecs,
-    kms: {} as unknown as KMSClient, // unused: nothing is started here
+    kms: {} as unknown as AwsService, // unused: nothing is started here
     kmsKeyId: 'key',
     cluster: 'agents',
     taskDefinition: 'agent',
@@ -83,7 +89,7 @@ describe('the ECS runner and stopping tasks', () => {
     const credentials = new MemoryRunCredentials();
     const leases = { activeLeases: () => Promise.resolve([lease]), agentLeases: () => Promise.resolve([lease]), closeLease: () => Promise.reject(new Error('no')) };
     expect(await reconcile({ leases, runner, clock: { now: () => 1_000_500 }, credentials })).toEqual({ started: [], extended: [], stopped: [], waiting: ['saving'], failed: [] });
-    expect(sent.filter((name) => !/^(ListTasks|DescribeTasks)Command$/.test(name))).toEqual([]);
+    expect(sent.filter((name) => !/^(ListTasks|DescribeTasks)$/.test(name))).toEqual([]);
     expect(credentials.calls).toEqual([]); // nothing issued: the stopping task's supervisor keeps its token
   });
 });

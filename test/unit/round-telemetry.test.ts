@@ -1,5 +1,4 @@
 /** The oracle's log line and metrics (Powertools), as CloudWatch would read them from the log. */
-import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { METRICS_NAMESPACE, roundTelemetry } from '../../lambdas/round-telemetry.js';
@@ -25,7 +24,7 @@ function linesOf(fn: () => void): Record<string, unknown>[] {
 describe('round telemetry', () => {
   it("logs the report and publishes the round's numbers in the embedded metric format", () => {
     const lines = linesOf(() => {
-      const telemetry = roundTelemetry(new Logger({ serviceName: 'syntropism-oracle' }), new Metrics({ namespace: METRICS_NAMESPACE, serviceName: 'oracle' }));
+      const telemetry = roundTelemetry(new Metrics({ namespace: METRICS_NAMESPACE, serviceName: 'oracle' }));
       telemetry({ ran: true, round: 7, resumed: false, winners: 2, settled: 2, voided: 0, expired: 1, expiredPrompts: 0, died: 1, volume: 1_500_000, launched: { started: ['a'], extended: [], stopped: [], waiting: [], failed: [{ agentId: 'b', error: 'quota' }] } });
     });
     const log = lines.find((l) => l.message === 'oracle round');
@@ -36,7 +35,7 @@ describe('round telemetry', () => {
   });
 
   it('counts a round that did not run, so that a missed round shows', () => {
-    const lines = linesOf(() => roundTelemetry(new Logger(), new Metrics({ namespace: METRICS_NAMESPACE, serviceName: 'oracle' }))({ ran: false, reason: 'already ran', round: 7 }));
+    const lines = linesOf(() => roundTelemetry(new Metrics({ namespace: METRICS_NAMESPACE, serviceName: 'oracle' }))({ ran: false, reason: 'already ran', round: 7 }));
     expect(lines.find((l) => '_aws' in l)).toMatchObject({ RoundSkipped: 1 });
     expect(lines.find((l) => '_aws' in l)).not.toHaveProperty('RoundWinners');
   });
