@@ -4,6 +4,7 @@
  * shows) and published as metrics in the embedded metric format: `AuditDrift` (|drift|, µcr),
  * `AuditProblems` and `Circulation` (µcr), namespace Syntropism. An alarm watches the drift.
  */
+import { logLine } from './log.js';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { auditRecord, type AuditRecord } from '../economy/ledger.js';
 import type { AuditLog, Clock, LedgerStore } from '../economy/ports.js';
@@ -24,8 +25,7 @@ export function makeHandler(deps: { ledger: Pick<LedgerStore, 'audit'>; audits: 
 /** The audit's log line (one JSON object) and metrics (Powertools: written to the log, so no API call and no permission). */
 export function auditTelemetry(metrics: Metrics): (record: AuditRecord) => void {
   return (record) => {
-    const line = { level: record.ok ? 'INFO' : 'ERROR', message: record.ok ? 'ledger audit' : 'ledger audit found drift', timestamp: new Date().toISOString(), service: 'syntropism-audit', record };
-    process.stdout.write(`${JSON.stringify(line)}\n`);
+    logLine(record.ok ? 'INFO' : 'ERROR', record.ok ? 'ledger audit' : 'ledger audit found drift', { record }, 'syntropism-audit');
     metrics.addMetric('AuditDrift', MetricUnit.NoUnit, Math.abs(record.drift));
     metrics.addMetric('AuditProblems', MetricUnit.Count, record.problems);
     metrics.addMetric('Circulation', MetricUnit.NoUnit, record.circulating);

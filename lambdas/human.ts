@@ -6,6 +6,7 @@
  *   GET  /human/assets/{name}            stylesheet, chart library and chart script
  * (lambdas/human/actions.ts). Refusals are pages with their status; anything else is logged.
  */
+import { logLine } from './log.js';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { DomainError, NotFoundError } from '../economy/errors.js';
 import { deployed } from '../wiring/base.js';
@@ -28,7 +29,7 @@ export function makeHandler(deps: HumanDeps) {
         const status = statusOf(err);
         return page(status, errorPage(status, err.message));
       }
-      console.error('human page error', err);
+      logLine('ERROR', 'human page error', { error: err, routeKey: event.routeKey });
       return page(500, errorPage(500, 'Something went wrong; the details are in the log.'));
     }
   };

@@ -3,6 +3,7 @@
  * match the leases. The schedule's firing time names the round's tick, so a repeated delivery of
  * the same event changes nothing.
  */
+import { logLine } from './log.js';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import type { ScheduledEvent } from 'aws-lambda';
 import { reconcile, type Reconciled } from '../economy/launcher.js';
@@ -18,9 +19,7 @@ export type OracleDeps = RoundDeps & { credentials: RunCredentials; runner?: Run
 
 export type OracleReport = RoundReport & { launched?: Reconciled };
 
-const logJson = (report: OracleReport) => {
-  console.log(JSON.stringify({ msg: 'oracle round', ...report }));
-};
+const logJson = (report: OracleReport) => logLine('INFO', 'oracle round', { report }, 'syntropism-oracle');
 
 export function makeHandler(deps: OracleDeps, log: (report: OracleReport) => void = logJson) {
   return async (event: Partial<Pick<ScheduledEvent, 'time'>> = {}): Promise<OracleReport> => {

@@ -6,6 +6,7 @@
  * bids and prompts, deaths, and agents started or failed to start. A round that did not run
  * counts as `RoundSkipped`, so that a missed round shows on a dashboard.
  */
+import { logLine } from './log.js';
 import { MetricUnit, type Metrics } from '@aws-lambda-powertools/metrics';
 import type { OracleReport } from './oracle.js';
 
@@ -13,7 +14,7 @@ export const METRICS_NAMESPACE = 'Syntropism';
 
 export function roundTelemetry(metrics: Metrics, service = 'syntropism-oracle'): (report: OracleReport) => void {
   return (report) => {
-    process.stdout.write(`${JSON.stringify({ level: 'INFO', message: 'oracle round', timestamp: new Date().toISOString(), service, report })}\n`);
+    logLine('INFO', 'oracle round', { report }, service);
     if (!report.ran) {
       metrics.addMetric('RoundSkipped', MetricUnit.Count, 1);
     } else {

@@ -2,6 +2,7 @@
  * One JSON error shape for every failure: `{"error": {"code", "message"}}`, with the status the
  * code implies. Unknown errors become a 500 whose details stay in the log, not the response.
  */
+import { logLine } from '../log.js';
 import type { MiddlewareObj } from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { DomainError, IdempotencyMismatchError, LedgerIntegrityError, type ErrorCode } from '../../economy/errors.js';
@@ -37,7 +38,7 @@ const OPENAI_TYPE: Record<ErrorCode, string> = {
 
 export function errorResponse(err: unknown, options: { openai?: boolean } = {}): APIGatewayProxyStructuredResultV2 {
   if (err instanceof DomainError) {
-    if (err instanceof LedgerIntegrityError) console.error('LEDGER INTEGRITY', err);
+    if (err instanceof LedgerIntegrityError) logLine('ERROR', 'ledger integrity', { error: err });
     const retryAfter = err.details?.retryAfterSeconds;
     const openai = options.openai ? { type: OPENAI_TYPE[err.code], param: typeof err.details?.field === 'string' ? err.details.field : null } : {};
     const response = json(statusOf(err), { error: { code: err.code, message: err.message, ...openai } });
@@ -48,7 +49,7 @@ export function errorResponse(err: unknown, options: { openai?: boolean } = {}):
   if (typeof http.statusCode === 'number' && http.statusCode >= 400 && http.statusCode < 500) {
     return json(400, { error: { code: 'VALIDATION', message: 'the request body must be valid JSON', ...(options.openai ? { type: OPENAI_TYPE.VALIDATION, param: null } : {}) } });
   }
-  console.error('unhandled error', err);
+  logLine('ERROR', 'unhandled error', { error: err });
   return json(500, { error: { code: 'INTERNAL', message: 'internal error' } });
 }
 
