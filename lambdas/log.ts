@@ -6,10 +6,7 @@
  */
 export type Level = 'INFO' | 'WARN' | 'ERROR';
 
-/** The service a line names: the function's `POWERTOOLS_SERVICE_NAME`, else `syntropism`. */
-const defaultService = () => process.env.POWERTOOLS_SERVICE_NAME ?? 'syntropism';
-
-export function logLine(level: Level, message: string, fields: Record<string, unknown> = {}, service = defaultService()): void {
+export function logLine(level: Level, message: string, fields: Record<string, unknown> = {}, service = 'syntropism-api'): void {
   const line = { level, message, timestamp: new Date().toISOString(), service, ...fields };
   process.stdout.write(`${JSON.stringify(line, (_key, value: unknown) => (value instanceof Error ? errorFields(value) : value))}\n`);
 }
