@@ -135,8 +135,9 @@ export class AwsService {
   /** A URL that does `request` (no body) without credentials, for `expiresIn` seconds. */
   async presign(request: Omit<AwsRequest, 'body' | 'signal'>, expiresIn: number): Promise<string> {
     const http = await this.httpRequest(request);
-    // S3's presigned URLs leave the payload unsigned (s3-request-presigner does the same).
-    if (this.spec.s3) http.headers['x-amz-content-sha256'] = 'UNSIGNED-PAYLOAD';
+    // S3's presigned URLs leave the payload unsigned, named as s3-request-presigner names it: the
+    // signer moves it to the query as it is spelt, and query names are case-sensitive.
+    if (this.spec.s3) http.headers['X-Amz-Content-Sha256'] = 'UNSIGNED-PAYLOAD';
     const signed = await this.signer.presign(http, { expiresIn, unsignableHeaders: new Set(['content-type']) });
     return urlOf(signed);
   }

@@ -11,6 +11,7 @@
  * that the launcher starts no new task for the agent (which would read the workspace before the
  * old one has saved it, and be overwritten by it).
  */
+import { randomUUID } from 'node:crypto';
 import { ValidationError } from '../../economy/errors.js';
 import type { Runner, RunningAgent, RunSpec, RunTarget } from '../../economy/ports.js';
 import { isValidFargateSize, validFargateSizes, type Bundle } from '../../economy/resources.js';
@@ -87,6 +88,10 @@ export class EcsRunner implements Runner {
       SYNTROPISM_SEALED_SECRETS: sealed.CiphertextBlob!, // base64, as JSON carries blobs
     };
     const out = await this.options.ecs.json<{ tasks?: Task[]; failures?: unknown[] }>('RunTask', {
+      // One token for this call and its retries (AwsService retries 5xx, throttling and network
+      // errors): a retry of a RunTask that ECS carried out returns its task instead of starting a
+      // second. The SDK's client fills the same idempotency token in itself.
+      clientToken: randomUUID(),
       cluster: this.options.cluster,
       taskDefinition: this.options.taskDefinition,
       launchType: 'FARGATE',
