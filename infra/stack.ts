@@ -1,7 +1,7 @@
 /**
  * The whole deployment as one stack: tables, the operator token, the HTTP API, the oracle, the audit,
- * metering, the workspace bucket and the agents' Fargate setup. Environment-agnostic (no account
- * or region is looked up), so `cdk synth` needs no AWS credentials.
+ * metering, the workspace bucket, the agents' Fargate setup, and the alarms, dashboard and budget.
+ * Environment-agnostic (no account or region is looked up), so `cdk synth` needs no AWS credentials.
  */
 import { CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
