@@ -14,8 +14,10 @@ import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { Key } from 'aws-cdk-lib/aws-kms';
 import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { Agents } from './agents.js';
+import { eventDeadLetterQueue } from './event-dead-letters.js';
 import { HandlerFunction } from './handler-function.js';
 import { acknowledgeOnGrantee } from './nag.js';
 import type { EconomyTables } from './tables.js';
@@ -36,6 +38,8 @@ export class AgentLauncher extends Construct {
   readonly credentialKey: Key;
   readonly taskStopped: NodejsFunction;
   readonly rule: Rule;
+  /** Task-stopped events the handler still failed on after the target's retries. */
+  readonly deadLetters: Queue;
 
   constructor(scope: Construct, id: string, props: AgentLauncherProps) {
     super(scope, id);
@@ -75,8 +79,14 @@ export class AgentLauncher extends Construct {
     oracle.addToRolePolicy(
       new PolicyStatement({ actions: ['ecs:ListTasks'], resources: ['*'], conditions: { ArnEquals: { 'ecs:cluster': agents.cluster.clusterArn } } }),
     );
-    agents.taskDefinition.taskRole.grantPassRole(oracle.grantPrincipal);
-    agents.taskDefinition.obtainExecutionRole().grantPassRole(oracle.grantPrincipal);
+    // RunTask passes the task and execution roles; only to ECS tasks (grantPassRole has no condition).
+    oracle.addToRolePolicy(
+      new PolicyStatement({
+        actions: ['iam:PassRole'],
+        resources: [agents.taskDefinition.taskRole.roleArn, agents.taskDefinition.obtainExecutionRole().roleArn],
+        conditions: { StringEquals: { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' } },
+      }),
+    );
     acknowledgeOnGrantee(oracle, {
       id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ecs:<AWS::Region>:<AWS::AccountId>:task/<${Stack.of(this).getLogicalId(agents.cluster.node.defaultChild as CfnElement)}>/*]`,
       reason: 'Agent tasks are created at run time (one per lease), so their ARNs are known only as the tasks of the agent cluster: StopTask, DescribeTasks and TagResource are limited to those.',
@@ -100,6 +110,7 @@ export class AgentLauncher extends Construct {
       description: "Syntropism: an agent's ECS task stopped",
       eventPattern: { source: ['aws.ecs'], detailType: ['ECS Task State Change'], detail: { clusterArn: [agents.cluster.clusterArn], lastStatus: ['STOPPED'] } },
     });
-    this.rule.addTarget(new LambdaFunction(this.taskStopped, { retryAttempts: 4 }));
+    this.deadLetters = eventDeadLetterQueue(this, 'TaskStoppedDeadLetters');
+    this.rule.addTarget(new LambdaFunction(this.taskStopped, { retryAttempts: 4, deadLetterQueue: this.deadLetters }));
   }
 }

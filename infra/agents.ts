@@ -70,6 +70,10 @@ export class Agents extends Construct {
       allowAllOutbound: true,
     });
     this.cluster = new Cluster(this, 'Cluster', { vpc: this.vpc, containerInsightsV2: ContainerInsights.ENABLED });
+    // Container Insights writes its performance events to this group, which it would otherwise
+    // create itself at the first task, with no retention of ours; created here (no task runs
+    // before the stack exists) with the deployment's.
+    new LogGroup(this, 'ContainerInsightsLogs', { ...logSettings, logGroupName: `/aws/ecs/containerinsights/${this.cluster.clusterName}/performance` });
 
     const account = Stack.of(this).account;
     this.taskRole = new Role(this, 'TaskRole', {

@@ -8,7 +8,9 @@ import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { eventDeadLetterQueue } from './event-dead-letters.js';
 import { HandlerFunction } from './handler-function.js';
 import type { EconomyTables } from './tables.js';
 
@@ -25,10 +27,15 @@ export interface LedgerAuditProps {
 export class LedgerAudit extends Construct {
   readonly function: NodejsFunction;
   readonly rule: Rule;
+  /** How often the audit runs (the period of its metrics). */
+  readonly every: Duration;
+  /** Schedule firings the audit still failed on after the target's retries. */
+  readonly deadLetters: Queue;
 
   constructor(scope: Construct, id: string, props: LedgerAuditProps) {
     super(scope, id);
     const every = props.every ?? Duration.minutes(10);
+    this.every = every;
     this.function = new HandlerFunction(this, 'Handler', {
       entry: 'audit',
       description: 'Syntropism ledger audit: conservation and journal replay, kept and published as metrics (lambdas/audit.ts)',
@@ -43,6 +50,7 @@ export class LedgerAudit extends Construct {
 
     this.rule = new Rule(this, 'Schedule', { description: 'Syntropism: audit the ledger', schedule: Schedule.rate(every) });
     // A missed audit is made up by the next one.
-    this.rule.addTarget(new LambdaFunction(this.function, { retryAttempts: 1, maxEventAge: Duration.seconds(every.toSeconds()) }));
+    this.deadLetters = eventDeadLetterQueue(this, 'ScheduleDeadLetters');
+    this.rule.addTarget(new LambdaFunction(this.function, { retryAttempts: 1, maxEventAge: Duration.seconds(every.toSeconds()), deadLetterQueue: this.deadLetters }));
   }
 }

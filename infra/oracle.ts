@@ -10,7 +10,9 @@ import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { eventDeadLetterQueue } from './event-dead-letters.js';
 import { HandlerFunction } from './handler-function.js';
 import type { EconomyTables } from './tables.js';
 
@@ -27,6 +29,8 @@ export interface OracleProps {
 export class Oracle extends Construct {
   readonly function: NodejsFunction;
   readonly rule: Rule;
+  /** Schedule firings the oracle still failed on after the target's retries. */
+  readonly deadLetters: Queue;
 
   constructor(scope: Construct, id: string, props: OracleProps) {
     super(scope, id);
@@ -48,6 +52,9 @@ export class Oracle extends Construct {
     });
     // Retrying an old firing is harmless (its tick has run or is finished by the next one), but
     // useless after a period: the next firing does the work.
-    this.rule.addTarget(new LambdaFunction(this.function, { retryAttempts: 2, maxEventAge: Duration.seconds(Math.max(60, props.roundSeconds)) }));
+    this.deadLetters = eventDeadLetterQueue(this, 'ScheduleDeadLetters');
+    this.rule.addTarget(
+      new LambdaFunction(this.function, { retryAttempts: 2, maxEventAge: Duration.seconds(Math.max(60, props.roundSeconds)), deadLetterQueue: this.deadLetters }),
+    );
   }
 }

@@ -38,6 +38,10 @@ export interface DeploySettings {
   deletionProtection: boolean;
   /** Economy settings from context, as the environment variables `economy/config.ts` reads. */
   economyEnv: Record<string, string>;
+  /** Where alarms and budget notices are e-mailed (subscribed to the alarm topic); none by default. */
+  alarmEmail?: string;
+  /** The monthly cost budget in US dollars: notices at 80 % of actual and 100 % of forecast cost. */
+  monthlyBudgetUsd: number;
 }
 
 /** The context keys this module reads beyond the economy's settings, with their defaults. */
@@ -53,6 +57,7 @@ export const CONTEXT_DEFAULTS = {
   removalPolicy: 'retain',
   llmProvider: 'bedrock',
   llmModel: 'anthropic.claude-3-haiku-20240307-v1:0',
+  monthlyBudgetUsd: 100,
 } as const;
 
 type Context = Pick<Node, 'tryGetContext'>;
@@ -90,6 +95,8 @@ export function settingsFromContext(node: Context): DeploySettings {
     removalPolicy: removal === 'destroy' ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN,
     deletionProtection: boolean(read('deletionProtection') ?? removal === 'retain', 'deletionProtection'),
     economyEnv,
+    ...optional('alarmEmail', read('alarmEmail'), email),
+    monthlyBudgetUsd: positive(read('monthlyBudgetUsd') ?? CONTEXT_DEFAULTS.monthlyBudgetUsd, 'monthlyBudgetUsd'),
   };
 }
 
@@ -118,6 +125,24 @@ function integer(value: unknown, key: string, min: number, max: number): number 
   const n = number(value, key);
   if (!Number.isInteger(n) || n < min || n > max) throw new Error(`context ${key} must be an integer in [${min}, ${max}], got ${JSON.stringify(value)}`);
   return n;
+}
+
+function positive(value: unknown, key: string): number {
+  const n = number(value, key);
+  if (n <= 0 || n > 1_000_000_000) throw new Error(`context ${key} must be a positive amount, got ${JSON.stringify(value)}`);
+  return n;
+}
+
+/** `{ [key]: value }` when the context gives the key (an empty string counts as not given), else nothing. */
+function optional<K extends string, T>(key: K, value: unknown, parse: (value: unknown, key: K) => T): Partial<Record<K, T>> {
+  if (value === undefined || value === '') return {};
+  return { [key]: parse(value, key) } as Partial<Record<K, T>>;
+}
+
+function email(value: unknown, key: string): string {
+  // One address, as SNS and Budgets take it; nothing to split on (no spaces, commas or a second @).
+  if (typeof value === 'string' && value.length <= 254 && /^[^\s@,;]+@[^\s@,;]+\.[^\s@,;]+$/.test(value)) return value;
+  throw new Error(`context ${key} must be one e-mail address, got ${JSON.stringify(value)}`);
 }
 
 function boolean(value: unknown, key: string): boolean {

@@ -1,7 +1,7 @@
 /**
  * The whole deployment as one stack: tables, the operator token, the HTTP API, the oracle, the audit,
- * metering, the workspace bucket and the agents' Fargate setup. Environment-agnostic (no account
- * or region is looked up), so `cdk synth` needs no AWS credentials.
+ * metering, the workspace bucket, the agents' Fargate setup, and the alarms, dashboard and budget.
+ * Environment-agnostic (no account or region is looked up), so `cdk synth` needs no AWS credentials.
  */
 import { CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
@@ -10,8 +10,10 @@ import { AgentLauncher } from './agent-launcher.js';
 import { LedgerAudit } from './audit.js';
 import { Agents } from './agents.js';
 import { HandlerFunction } from './handler-function.js';
+import { giveEveryFunctionALogGroup } from './log-retention.js';
 import { AgentHttpApi } from './http-api.js';
 import { Metering } from './metering.js';
+import { Monitoring } from './monitoring.js';
 import { OperatorToken } from './operator-token.js';
 import { Oracle } from './oracle.js';
 import type { DeploySettings } from './settings.js';
@@ -32,6 +34,7 @@ export class SyntropismStack extends Stack {
   readonly agents: Agents;
   readonly launcher: AgentLauncher;
   readonly operatorToken: OperatorToken;
+  readonly monitoring: Monitoring;
 
   constructor(scope: Construct, id: string, props: SyntropismStackProps) {
     super(scope, id, { description: 'Syntropism: an economy of autonomous agents bidding for real resources', ...props });
@@ -83,6 +86,24 @@ export class SyntropismStack extends Stack {
       environment,
       ...logs,
     });
+
+    this.monitoring = new Monitoring(this, 'Monitoring', {
+      ...(settings.alarmEmail ? { alarmEmail: settings.alarmEmail } : {}),
+      monthlyBudgetUsd: settings.monthlyBudgetUsd,
+      roundSeconds: settings.roundSeconds,
+      oracle: this.oracle.function,
+      auditEvery: this.audit.every,
+      meteringDeadLetters: this.metering.deadLetters,
+      eventDeadLetters: { oracle: this.oracle.deadLetters, audit: this.audit.deadLetters, 'task-stopped': this.launcher.deadLetters },
+      apiId: this.api.api.apiId,
+      apiStage: this.api.stage.stageName,
+      apiFunctions: this.api.functions,
+      functions: this.node.findAll().flatMap((c) => (c instanceof HandlerFunction ? [c.function] : [])),
+      removalPolicy: settings.removalPolicy,
+    });
+
+    // Last, once every construct (and the functions CDK adds for custom resources) exists.
+    giveEveryFunctionALogGroup(this, { retention: settings.logRetention, removalPolicy: settings.removalPolicy });
 
     const output = (id: string, value: string, description: string) => new CfnOutput(this, id, { value, description });
     output('ApiUrl', this.api.url, 'The agent API (and the operator routes under /admin/)');

@@ -26,7 +26,14 @@ describe('settingsFromContext', () => {
       removalPolicy: RemovalPolicy.RETAIN,
       deletionProtection: true,
       economyEnv: {},
+      monthlyBudgetUsd: 100,
     });
+    expect(from({})).not.toHaveProperty('alarmEmail');
+  });
+
+  it('reads the alarm e-mail and the monthly budget', () => {
+    expect(from({ alarmEmail: 'ops@example.org', monthlyBudgetUsd: '250.5' })).toMatchObject({ alarmEmail: 'ops@example.org', monthlyBudgetUsd: 250.5 });
+    expect(from({ alarmEmail: '' })).not.toHaveProperty('alarmEmail');
   });
 
   it('reads values given on the command line as text', () => {
@@ -47,6 +54,10 @@ describe('settingsFromContext', () => {
     [{ llmModel: 'a model/with slashes' }, /llmModel/],
     [{ supplyVcpu: '-1' }, /SYNTROPISM_SUPPLY_VCPU/],
     [{ deletionProtection: 'maybe' }, /deletionProtection must be true or false/],
+    [{ alarmEmail: 'ops@example.org,root@example.org' }, /alarmEmail must be one e-mail address/],
+    [{ alarmEmail: 'nobody' }, /alarmEmail must be one e-mail address/],
+    [{ monthlyBudgetUsd: 0 }, /monthlyBudgetUsd must be a positive amount/],
+    [{ monthlyBudgetUsd: 'lots' }, /monthlyBudgetUsd must be a number/],
   ])('refuses %j', (context, message) => {
     expect(() => from(context)).toThrow(message);
   });

@@ -258,7 +258,8 @@ describe('metering', () => {
 
   it('has a queue that dead-letters a message after 5 receives', () => {
     const { main, dlq } = queues();
-    expect(resourcesOf('AWS::SQS::Queue')).toHaveLength(2);
+    // These two, and the three EventBridge targets' dead-letter queues.
+    expect(resourcesOf('AWS::SQS::Queue')).toHaveLength(5);
     expect(main[1].Properties.RedrivePolicy.maxReceiveCount).toBe(5);
     expect(dlq[1].Properties.MessageRetentionPeriod).toBe(14 * 24 * 3600);
   });
@@ -379,6 +380,68 @@ describe('agents', () => {
     expect(groups).toHaveLength(1);
     expect(groups[0]![1].Properties.SecurityGroupIngress).toBeUndefined();
     expect(resourcesOf('AWS::EC2::SecurityGroupIngress')).toEqual([]);
+  });
+});
+
+describe('EventBridge targets', () => {
+  it('each have the retries they had and a dead-letter queue, encrypted, TLS only, that EventBridge may send to for that rule only', () => {
+    const rules = resourcesOf('AWS::Events::Rule');
+    expect(rules).toHaveLength(3);
+    const retries = rules.map(([, r]) => r.Properties.Targets[0].RetryPolicy.MaximumRetryAttempts).sort();
+    expect(retries).toEqual([1, 2, 4]);
+    const dlqs = new Set<string>();
+    for (const [ruleId, rule] of rules) {
+      expect(rule.Properties.Targets).toHaveLength(1);
+      const dlqId = rule.Properties.Targets[0].DeadLetterConfig.Arn['Fn::GetAtt'][0] as string;
+      dlqs.add(dlqId);
+      expect(json.Resources[dlqId].Properties).toMatchObject({ SqsManagedSseEnabled: true, MessageRetentionPeriod: 14 * 24 * 3600 });
+      synth.template.hasResourceProperties('AWS::SQS::QueuePolicy', {
+        Queues: [{ Ref: dlqId }],
+        PolicyDocument: {
+          Statement: Match.arrayWith([
+            Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+            Match.objectLike({ Effect: 'Allow', Principal: { Service: 'events.amazonaws.com' }, Action: 'sqs:SendMessage', Condition: { ArnEquals: { 'aws:SourceArn': arnOf(ruleId) } } }),
+          ]),
+        },
+      });
+    }
+    expect(dlqs.size).toBe(3);
+  });
+});
+
+describe('log groups', () => {
+  it('all have a retention, the deployment’s', () => {
+    const groups = resourcesOf('AWS::Logs::LogGroup');
+    expect(groups.length).toBeGreaterThan(fns.length);
+    for (const [id, group] of groups) expect(group.Properties.RetentionInDays, id).toBe(30);
+  });
+
+  it('take the logs of every function, CDK’s custom resource providers included, and of Container Insights', () => {
+    const functions = resourcesOf('AWS::Lambda::Function');
+    expect(functions.length).toBeGreaterThan(fns.length);
+    for (const [id, fn] of functions) {
+      const group = refOf(fn.Properties.LoggingConfig?.LogGroup);
+      expect(json.Resources[group].Type, id).toBe('AWS::Logs::LogGroup');
+    }
+    const clusterId = resourcesOf('AWS::ECS::Cluster')[0]![0];
+    synth.template.hasResourceProperties('AWS::Logs::LogGroup', {
+      LogGroupName: { 'Fn::Join': ['', ['/aws/ecs/containerinsights/', { Ref: clusterId }, '/performance']] },
+      RetentionInDays: 30,
+    });
+  });
+});
+
+describe('iam:PassRole', () => {
+  it('is granted only with iam:PassedToService ecs-tasks.amazonaws.com, on the agent task’s two roles', () => {
+    const passing = resourcesOf('AWS::IAM::Role').flatMap(([role]) => statementsOf(json, role).filter((s) => s.actions.some((a) => /^iam:(PassRole|\*)$|^\*$/.test(a))));
+    expect(passing.length).toBeGreaterThan(0);
+    for (const statement of passing) {
+      expect(statement.actions).toEqual(['iam:PassRole']);
+      expect(statement.conditions).toEqual({ StringEquals: { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' } });
+    }
+    const td = resourcesOf('AWS::ECS::TaskDefinition')[0]![1].Properties;
+    expect(passing.flatMap((s) => s.resources)).toEqual(expect.arrayContaining([td.TaskRoleArn, td.ExecutionRoleArn]));
+    expect(passing.flatMap((s) => s.resources)).toHaveLength(2);
   });
 });
 
