@@ -111,6 +111,7 @@ export class AgentLauncher extends Construct {
       eventPattern: { source: ['aws.ecs'], detailType: ['ECS Task State Change'], detail: { clusterArn: [agents.cluster.clusterArn], lastStatus: ['STOPPED'] } },
     });
     this.deadLetters = eventDeadLetterQueue(this, 'TaskStoppedDeadLetters');
-    this.rule.addTarget(new LambdaFunction(this.taskStopped, { retryAttempts: 4, deadLetterQueue: this.deadLetters }));
+    // The handler is idempotent; an event still undelivered after an hour goes to the dead letters, whose alarm shows it.
+    this.rule.addTarget(new LambdaFunction(this.taskStopped, { retryAttempts: 4, maxEventAge: Duration.hours(1), deadLetterQueue: this.deadLetters }));
   }
 }

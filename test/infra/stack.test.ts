@@ -389,6 +389,8 @@ describe('EventBridge targets', () => {
     expect(rules).toHaveLength(3);
     const retries = rules.map(([, r]) => r.Properties.Targets[0].RetryPolicy.MaximumRetryAttempts).sort();
     expect(retries).toEqual([1, 2, 4]);
+    // Every target gives up at some age (an hour at most), into its dead letters.
+    for (const [, r] of rules) expect(r.Properties.Targets[0].RetryPolicy.MaximumEventAgeInSeconds).toBeLessThanOrEqual(3600);
     const dlqs = new Set<string>();
     for (const [ruleId, rule] of rules) {
       expect(rule.Properties.Targets).toHaveLength(1);
