@@ -28,7 +28,7 @@ import { Topic } from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { METRICS_NAMESPACE } from '../lambdas/round-telemetry.js';
+import { METRICS_NAMESPACE } from '../lambdas/metrics-namespace.js';
 
 export interface MonitoringProps {
   /** Where alarms and budget notices go by e-mail; without it, budget notices go to the topic. */

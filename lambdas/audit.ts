@@ -10,7 +10,7 @@ import { auditRecord, type AuditRecord } from '../economy/ledger.js';
 import type { AuditLog, Clock, LedgerStore } from '../economy/ports.js';
 import { deployed } from '../wiring/base.js';
 import { auditsOf, ledgerOf } from '../wiring/dynamodb.js';
-import { METRICS_NAMESPACE } from './round-telemetry.js';
+import { METRICS_NAMESPACE } from './metrics-namespace.js';
 
 export function makeHandler(deps: { ledger: Pick<LedgerStore, 'audit'>; audits: Pick<AuditLog, 'save'>; clock: Clock }, publish: (record: AuditRecord) => void = () => undefined) {
   return async (): Promise<AuditRecord> => {
