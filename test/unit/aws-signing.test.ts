@@ -392,6 +392,34 @@ describe.each(['eu-west-1', 'us-east-1'])('requests signed as the AWS SDK signs 
         }
       }
     });
+
+    it('a bucket named with dots: path-style to AWS itself, as the SDK goes (no TLS certificate covers a dotted virtual host)', async () => {
+      const dotted = 'syntropism.births.example';
+      const ours = () => new S3Bucket(new AwsService(S3, config, {}), dotted);
+      const key = ODD_KEYS.at(-1)!;
+      const telemetry: (keyof typeof SDK_ONLY)[] = ['amz-sdk-invocation-id', 'amz-sdk-request', 'x-amz-user-agent'];
+
+      const sent = stubFetch((wire) => (wire.method === 'GET' ? '<ListBucketResult><IsTruncated>false</IsTruncated></ListBucketResult>' : '<CopyObjectResult><ETag>"e"</ETag></CopyObjectResult>'));
+      for await (const _ of ours().keys(key));
+      await ours().put(key, 'body ü');
+      await ours().copy(key, `${key} copy`);
+      expect(sent.map((wire) => wire.host)).toEqual(Array(3).fill(`s3.${region}.amazonaws.com`));
+
+      const list = await sdkRequest((requests) => s3Client(requests, '<ListBucketResult/>').send(new ListObjectsV2Command({ Bucket: dotted, Prefix: key })));
+      expectSignedAlike(list, sent[0]!, { service: 's3', sdkOnly: telemetry });
+      const put = await sdkRequest((requests) => s3Client(requests, '').send(new PutObjectCommand({ Bucket: dotted, Key: key, Body: 'body ü' })));
+      expectSignedAlike(put, sent[1]!, { service: 's3', sdkOnly: [...telemetry, 'content-length', 'content-type'], sdkOnlyQuery: ['x-id'] });
+      const copySource = `/${dotted}/${key.split('/').map(rfc3986).join('/')}`;
+      const copy = await sdkRequest((requests) => s3Client(requests, '<CopyObjectResult><ETag>"e"</ETag></CopyObjectResult>').send(new CopyObjectCommand({ Bucket: dotted, Key: `${key} copy`, CopySource: copySource })));
+      expectSignedAlike(copy, sent[2]!, { service: 's3', sdkOnly: telemetry, sdkOnlyQuery: ['x-id'] });
+
+      for (const method of ['GET', 'PUT'] as const) {
+        const url = await ours().presign(method, key, 900);
+        const input = { Bucket: dotted, Key: key };
+        const sdkUrl = await (method === 'GET' ? getSignedUrl(s3Client([]), new GetObjectCommand(input), { expiresIn: 900 }) : getSignedUrl(s3Client([]), new PutObjectCommand(input), { expiresIn: 900 }));
+        expectSignedAlike(fetchWire(sdkUrl, { method }), fetchWire(url, { method }), { service: 's3', sdkOnlyQuery: ['x-id'] });
+      }
+    });
   });
 
   it('SQS SendMessage', async () => {
