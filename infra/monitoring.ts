@@ -85,26 +85,20 @@ export class Monitoring extends Construct {
       }),
     );
     this.topic = new Topic(this, 'AlarmTopic', { displayName: 'Syntropism alarms', masterKey: key, enforceSSL: true });
-    // A topic policy replaces SNS's default one, so the publishers are named: alarms of this account.
-    this.topic.addToResourcePolicy(
-      new PolicyStatement({
-        sid: 'CloudWatchAlarms',
-        principals: [new ServicePrincipal('cloudwatch.amazonaws.com')],
-        actions: ['sns:Publish'],
-        resources: [this.topic.topicArn],
-        conditions: { StringEquals: { 'aws:SourceAccount': account }, ArnLike: { 'aws:SourceArn': `arn:${partition}:cloudwatch:${region}:${account}:alarm:*` } },
-      }),
-    );
-    if (!props.alarmEmail) {
+    // A topic policy replaces SNS's default one, so the publishers are named: this account's alarms, and its budgets when they notify the topic.
+    const mayPublish = (sid: string, service: string, sourceArn: string) =>
       this.topic.addToResourcePolicy(
         new PolicyStatement({
-          sid: 'Budgets',
-          principals: [new ServicePrincipal('budgets.amazonaws.com')],
+          sid,
+          principals: [new ServicePrincipal(service)],
           actions: ['sns:Publish'],
           resources: [this.topic.topicArn],
-          conditions: { StringEquals: { 'aws:SourceAccount': account }, ArnLike: { 'aws:SourceArn': `arn:${partition}:budgets::${account}:*` } },
+          conditions: { StringEquals: { 'aws:SourceAccount': account }, ArnLike: { 'aws:SourceArn': sourceArn } },
         }),
       );
+    mayPublish('CloudWatchAlarms', 'cloudwatch.amazonaws.com', `arn:${partition}:cloudwatch:${region}:${account}:alarm:*`);
+    if (!props.alarmEmail) {
+      mayPublish('Budgets', 'budgets.amazonaws.com', `arn:${partition}:budgets::${account}:*`);
     } else {
       this.topic.addSubscription(new EmailSubscription(props.alarmEmail));
     }
@@ -133,15 +127,18 @@ export class Monitoring extends Construct {
       return a;
     };
 
+    /** Several metrics as one (`MAX` or `SUM`), for an alarm or a graph line. */
+    const combined = (fn: 'MAX' | 'SUM', metrics: IMetric[], label: string) =>
+      new MathExpression({ expression: `${fn}([${metrics.map((_, i) => `m${i}`).join(', ')}])`, usingMetrics: Object.fromEntries(metrics.map((m, i) => [`m${i}`, m])), label, period: five });
+
     const dlqDepth = props.meteringDeadLetters.metricApproximateNumberOfMessagesVisible({ statistic: 'Maximum', period: five });
     alarm('MeteringDeadLetters', 'usage reports in the metering dead-letter queue (the consumer kept failing on them)', dlqDepth);
     const eventDlqs = Object.entries(props.eventDeadLetters);
-    const eventDlqDepth = new MathExpression({
-      expression: `MAX([${eventDlqs.map((_, i) => `q${i}`).join(', ')}])`,
-      usingMetrics: Object.fromEntries(eventDlqs.map(([, q], i) => [`q${i}`, q.metricApproximateNumberOfMessagesVisible({ statistic: 'Maximum', period: five })])),
-      label: 'Events dead-lettered (deepest queue)',
-      period: five,
-    });
+    const eventDlqDepth = combined(
+      'MAX',
+      eventDlqs.map(([, q]) => q.metricApproximateNumberOfMessagesVisible({ statistic: 'Maximum', period: five })),
+      'Events dead-lettered (deepest queue)',
+    );
     alarm('EventDeadLetters', `events their targets kept failing on, in a dead-letter queue (${eventDlqs.map(([name]) => name).join(', ')})`, eventDlqDepth);
 
     const oracleErrors = props.oracle.metricErrors({ statistic: 'Sum', period: five });
@@ -149,7 +146,8 @@ export class Monitoring extends Construct {
     // A rate(n minutes) rule fires once per period; no invocation in 3 periods in a row is a stopped
     // economy. The periods may span a day at most, so a round of more than 8 hours is watched over fewer.
     const roundPeriods = Math.max(1, Math.min(3, Math.floor(ONE_DAY_SECONDS / props.roundSeconds)));
-    alarm('MissedRounds', `the oracle was not invoked in ${roundPeriods} round period(s) in a row`, props.oracle.metricInvocations({ statistic: 'Sum', period: round }), {
+    const oracleInvocations = props.oracle.metricInvocations({ statistic: 'Sum', period: round });
+    alarm('MissedRounds', `the oracle was not invoked in ${roundPeriods} round period(s) in a row`, oracleInvocations, {
       threshold: 1,
       comparison: ComparisonOperator.LESS_THAN_THRESHOLD,
       periods: roundPeriods,
@@ -166,12 +164,7 @@ export class Monitoring extends Construct {
     // Throttles of every function, summed in groups (an alarm's expression takes 10 metrics at most).
     for (let start = 0, group = 1; start < props.functions.length; start += METRICS_PER_EXPRESSION, group += 1) {
       const chunk = props.functions.slice(start, start + METRICS_PER_EXPRESSION);
-      const throttles = new MathExpression({
-        expression: `SUM([${chunk.map((_, i) => `t${i}`).join(', ')}])`,
-        usingMetrics: Object.fromEntries(chunk.map((fn, i) => [`t${i}`, fn.metricThrottles({ statistic: 'Sum', period: five })])),
-        label: 'Lambda throttles',
-        period: five,
-      });
+      const throttles = combined('SUM', chunk.map((fn) => fn.metricThrottles({ statistic: 'Sum', period: five })), 'Lambda throttles');
       alarm(`LambdaThrottles${group}`, `Lambda throttles (functions ${start + 1}-${start + chunk.length} of ${props.functions.length})`, throttles);
     }
 
@@ -190,7 +183,7 @@ export class Monitoring extends Construct {
       graph('Ledger audit', [auditDrift], [economy('audit', 'Circulation', 'Maximum', props.auditEvery)]),
       graph('Dead letters', [dlqDepth.with({ label: 'Metering DLQ depth' }), eventDlqDepth]),
     );
-    this.dashboard.addWidgets(graph('Oracle errors and invocations', [oracleErrors], [props.oracle.metricInvocations({ statistic: 'Sum', period: round })]), graph('API functions: errors', apiErrors));
+    this.dashboard.addWidgets(graph('Oracle errors and invocations', [oracleErrors], [oracleInvocations]), graph('API functions: errors', apiErrors));
     this.dashboard.addWidgets(graph('API 5xx', [api5xx]));
 
     // The whole account's cost (a budget cannot be limited to one stack without a cost allocation tag).

@@ -12,7 +12,8 @@ import type { RunCredentials, Runner } from '../economy/ports.js';
 import { runnerOf } from '../wiring/aws.js';
 import { deployed } from '../wiring/base.js';
 import { agentsOf, bidsOf, leasesOf, ledgerOf, promptsOf, roundsOf, runCredentialsOf } from '../wiring/dynamodb.js';
-import { METRICS_NAMESPACE, roundTelemetry } from './round-telemetry.js';
+import { METRICS_NAMESPACE } from './metrics-namespace.js';
+import { roundTelemetry } from './round-telemetry.js';
 
 /** The round's ports, and the launcher's where this deployment runs agents. */
 export type OracleDeps = RoundDeps & { credentials: RunCredentials; runner?: Runner | undefined };

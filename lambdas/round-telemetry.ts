@@ -10,7 +10,6 @@ import { logLine } from './log.js';
 import { MetricUnit, type Metrics } from '@aws-lambda-powertools/metrics';
 import type { OracleReport } from './oracle.js';
 
-export { METRICS_NAMESPACE } from './metrics-namespace.js';
 
 export function roundTelemetry(metrics: Metrics, service = 'syntropism-oracle'): (report: OracleReport) => void {
   return (report) => {

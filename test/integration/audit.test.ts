@@ -4,30 +4,22 @@
  */
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { auditTelemetry, makeHandler as makeAudit } from '../../lambdas/audit.js';
-import { METRICS_NAMESPACE } from '../../lambdas/round-telemetry.js';
+import { METRICS_NAMESPACE } from '../../lambdas/metrics-namespace.js';
 import { humanSession, startTestStack, type TestStack } from '../support/stack.js';
+import { jsonLinesOf } from '../support/stdout.js';
 
 let stack: TestStack;
 beforeAll(async () => {
   stack = await startTestStack();
 });
 afterAll(() => stack.close());
-afterEach(() => vi.restoreAllMocks());
 
 /** Runs the deployed audit's handler (Powertools Metrics included): the metrics it wrote to stdout. */
 async function auditWithMetrics(): Promise<Record<string, unknown>> {
-  const written: string[] = [];
-  vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    written.push(String(chunk));
-    return true;
-  });
   const audit = makeAudit(stack.deps, auditTelemetry(new Metrics({ namespace: METRICS_NAMESPACE, serviceName: 'audit' })));
-  await audit();
-  vi.restoreAllMocks();
-  const lines = written.join('').split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Record<string, unknown>);
-  return lines.find((l) => '_aws' in l)!;
+  return (await jsonLinesOf(audit)).find((l) => '_aws' in l)!;
 }
 
 const page = async () => (await fetch(`${stack.gateway.url}/human`, { headers: { cookie: await humanSession(stack.gateway.url) } })).text();

@@ -1,24 +1,12 @@
 /** Structured log lines: one JSON object each, in Powertools Logger's shape, errors with their stack. */
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { logLine } from '../../lambdas/log.js';
-
-afterEach(() => vi.restoreAllMocks());
-
-function written(fn: () => void): string[] {
-  const lines: string[] = [];
-  vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    lines.push(String(chunk));
-    return true;
-  });
-  fn();
-  vi.restoreAllMocks();
-  return lines;
-}
+import { stdoutOf } from '../support/stdout.js';
 
 describe('logLine', () => {
-  it('writes one JSON line with level, message, timestamp, service and the fields, an error as its name, message and stack', () => {
+  it('writes one JSON line with level, message, timestamp, service and the fields, an error as its name, message and stack', async () => {
     const cause = new Error('socket closed');
-    const [line, ...rest] = written(() => logLine('ERROR', 'unhandled error', { error: new Error('boom', { cause }), routeKey: 'GET /me' }, 'syntropism-api'));
+    const [line, ...rest] = await stdoutOf(() => logLine('ERROR', 'unhandled error', { error: new Error('boom', { cause }), routeKey: 'GET /me' }, 'syntropism-api'));
     expect(rest).toEqual([]);
     expect(line!.endsWith('\n') && !line!.slice(0, -1).includes('\n')).toBe(true);
     const parsed = JSON.parse(line!) as Record<string, any>;

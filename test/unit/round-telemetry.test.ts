@@ -1,29 +1,13 @@
 /** The oracle's log line and metrics (Powertools), as CloudWatch would read them from the log. */
 import { Metrics } from '@aws-lambda-powertools/metrics';
-import { afterEach, describe, expect, it, vi } from 'vitest';
-import { METRICS_NAMESPACE, roundTelemetry } from '../../lambdas/round-telemetry.js';
-
-afterEach(() => vi.restoreAllMocks());
-
-/** Each JSON line written to stdout while `fn` runs. */
-function linesOf(fn: () => void): Record<string, unknown>[] {
-  const written: string[] = [];
-  vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    written.push(String(chunk));
-    return true;
-  });
-  fn();
-  vi.restoreAllMocks();
-  return written
-    .join('')
-    .split('\n')
-    .filter((l) => l.startsWith('{'))
-    .map((l) => JSON.parse(l) as Record<string, unknown>);
-}
+import { describe, expect, it } from 'vitest';
+import { METRICS_NAMESPACE } from '../../lambdas/metrics-namespace.js';
+import { roundTelemetry } from '../../lambdas/round-telemetry.js';
+import { jsonLinesOf } from '../support/stdout.js';
 
 describe('round telemetry', () => {
-  it("logs the report and publishes the round's numbers in the embedded metric format", () => {
-    const lines = linesOf(() => {
+  it("logs the report and publishes the round's numbers in the embedded metric format", async () => {
+    const lines = await jsonLinesOf(() => {
       const telemetry = roundTelemetry(new Metrics({ namespace: METRICS_NAMESPACE, serviceName: 'oracle' }));
       telemetry({ ran: true, round: 7, resumed: false, winners: 2, settled: 2, voided: 0, expired: 1, expiredPrompts: 0, died: 1, volume: 1_500_000, launched: { started: ['a'], extended: [], stopped: [], waiting: [], failed: [{ agentId: 'b', error: 'quota' }] } });
     });
@@ -34,8 +18,8 @@ describe('round telemetry', () => {
     expect(emf).toMatchObject({ RoundVolumeMicros: 1_500_000, RoundWinners: 2, AgentsDied: 1, BidsExpired: 1, AgentsStarted: 1, AgentStartFailures: 1, service: 'oracle' });
   });
 
-  it('counts a round that did not run, so that a missed round shows', () => {
-    const lines = linesOf(() => roundTelemetry(new Metrics({ namespace: METRICS_NAMESPACE, serviceName: 'oracle' }))({ ran: false, reason: 'already ran', round: 7 }));
+  it('counts a round that did not run, so that a missed round shows', async () => {
+    const lines = await jsonLinesOf(() => roundTelemetry(new Metrics({ namespace: METRICS_NAMESPACE, serviceName: 'oracle' }))({ ran: false, reason: 'already ran', round: 7 }));
     expect(lines.find((l) => '_aws' in l)).toMatchObject({ RoundSkipped: 1 });
     expect(lines.find((l) => '_aws' in l)).not.toHaveProperty('RoundWinners');
   });
