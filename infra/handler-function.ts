@@ -4,7 +4,7 @@
  * only write that log group until a construct grants it more.
  */
 import { fileURLToPath } from 'node:url';
-import { Validations, type Duration, type RemovalPolicy } from 'aws-cdk-lib';
+import { Validations, type CfnResource, type Duration, type RemovalPolicy } from 'aws-cdk-lib';
 import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Architecture, Runtime } from 'aws-cdk-lib/aws-lambda';
 import { LogLevel, NodejsFunction, OutputFormat, type ICommandHooks } from 'aws-cdk-lib/aws-lambda-nodejs';
@@ -13,6 +13,12 @@ import { Construct } from 'constructs';
 
 /** The repository's root: esbuild resolves `lambdas/` and the lockfile from here. */
 export const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
+
+/**
+ * The metadata key that names a function's entry point (`lambdas/<entry>.ts`) in the template, for
+ * whatever runs the template's functions from source (`npm start -- --cloud`, local/cloud/).
+ */
+export const ENTRY_METADATA = 'Syntropism::Entry';
 
 /** The SDK's default credential chain, and what a Lambda bundle has in its place. */
 export const CREDENTIAL_CHAIN = '@aws-sdk/credential-provider-node';
@@ -105,6 +111,7 @@ export class HandlerFunction extends Construct {
         ...(props.packageFiles?.length ? { commandHooks: copyPackageFiles(props.packageFiles) } : {}),
       },
     });
+    (this.function.node.defaultChild as CfnResource).addMetadata(ENTRY_METADATA, `lambdas/${props.entry}.ts`);
     Validations.of(this.function).acknowledge({
       id: 'AwsSolutions-L1',
       reason:

@@ -104,7 +104,8 @@ export class Monitoring extends Construct {
     }
 
     const five = Duration.minutes(5);
-    const round = Duration.seconds(props.roundSeconds);
+    // A round, or a minute for a local template's shorter rounds (CloudWatch's periods are whole minutes above 30 s).
+    const round = Duration.seconds(Math.max(60, props.roundSeconds));
     const economy = (service: 'oracle' | 'audit', metricName: string, statistic: string, period: Duration) =>
       new Metric({ namespace: METRICS_NAMESPACE, metricName, dimensionsMap: { service }, statistic, period });
     const alarm = (
@@ -145,7 +146,7 @@ export class Monitoring extends Construct {
     alarm('OracleErrors', 'the oracle failed (a round threw)', oracleErrors);
     // A rate(n minutes) rule fires once per period; no invocation in 3 periods in a row is a stopped
     // economy. The periods may span a day at most, so a round of more than 8 hours is watched over fewer.
-    const roundPeriods = Math.max(1, Math.min(3, Math.floor(ONE_DAY_SECONDS / props.roundSeconds)));
+    const roundPeriods = Math.max(1, Math.min(3, Math.floor(ONE_DAY_SECONDS / round.toSeconds())));
     const oracleInvocations = props.oracle.metricInvocations({ statistic: 'Sum', period: round });
     alarm('MissedRounds', `the oracle was not invoked in ${roundPeriods} round period(s) in a row`, oracleInvocations, {
       threshold: 1,

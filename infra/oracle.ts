@@ -5,7 +5,7 @@
  * firing time in `time`, which the handler turns into the round's tick, so a repeated delivery of
  * one firing runs nothing twice. A Scheduler target would need an input template to pass it.
  */
-import { Duration, type RemovalPolicy } from 'aws-cdk-lib';
+import { Duration, Validations, type RemovalPolicy } from 'aws-cdk-lib';
 import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
@@ -38,8 +38,9 @@ export class Oracle extends Construct {
       entry: 'oracle',
       description: 'Syntropism oracle: one round per schedule firing (lambdas/oracle.ts)',
       environment: { ...props.environment, ROUND_SECONDS: String(props.roundSeconds) },
-      // A round may take up to its period; an overlapping invocation is safe (it joins or stops).
-      timeout: Duration.seconds(Math.min(props.roundSeconds, 900)),
+      // A round may take up to its period (and half a minute at least, for a local template's short
+      // rounds); an overlapping invocation is safe (it joins or stops).
+      timeout: Duration.seconds(Math.min(Math.max(props.roundSeconds, 30), 900)),
       logRetention: props.logRetention,
       logRemovalPolicy: props.logRemovalPolicy,
     }).function;
@@ -48,8 +49,15 @@ export class Oracle extends Construct {
 
     this.rule = new Rule(this, 'Schedule', {
       description: `Syntropism: run an oracle round every ${props.roundSeconds} s`,
-      schedule: Schedule.rate(Duration.seconds(props.roundSeconds)),
+      // Whole minutes in any deployable template; seconds only in a local one (settings.ts, `localCloud`).
+      schedule: props.roundSeconds % 60 === 0 ? Schedule.rate(Duration.seconds(props.roundSeconds)) : Schedule.expression(`rate(${props.roundSeconds} seconds)`),
     });
+    if (props.roundSeconds % 60 !== 0) {
+      Validations.of(this.rule).acknowledge({
+        id: 'CloudFormation-Validate::E3027',
+        reason: 'A template for `npm start -- --cloud` alone (context localCloud), whose short rounds only the local schedule runs; CloudFormation refuses it.',
+      });
+    }
     // Retrying an old firing is harmless (its tick has run or is finished by the next one), but
     // useless after a period: the next firing does the work.
     this.deadLetters = eventDeadLetterQueue(this, 'ScheduleDeadLetters');

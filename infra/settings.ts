@@ -16,8 +16,17 @@ export type AgentArchitecture = 'x86_64' | 'arm64';
 export type LlmProviderKind = 'bedrock' | 'offline';
 
 export interface DeploySettings {
-  /** The oracle's period; EventBridge schedules fire at most once a minute, so a multiple of 60. */
+  /**
+   * The oracle's period; EventBridge schedules fire at most once a minute, so a multiple of 60,
+   * except in a template made for `npm start -- --cloud` alone (`localCloud`).
+   */
   roundSeconds: number;
+  /**
+   * A template for `npm start -- --cloud` only (context `localCloud`), which may have rounds shorter
+   * than EventBridge's minute so that tests live through many leases quickly. The stack carries an
+   * warning then, and CloudFormation refuses the schedule.
+   */
+  localCloud: boolean;
   /** The API's default stage throttling: steady requests per second, and the burst above it. */
   apiRateLimit: number;
   apiBurstLimit: number;
@@ -64,8 +73,9 @@ type Context = Pick<Node, 'tryGetContext'>;
 
 export function settingsFromContext(node: Context): DeploySettings {
   const read = (key: string): unknown => node.tryGetContext(key) as unknown;
-  const roundSeconds = integer(read('roundSeconds') ?? CONTEXT_DEFAULTS.roundSeconds, 'roundSeconds', 60, 86_400);
-  if (roundSeconds % 60 !== 0) throw new Error(`context roundSeconds must be a whole number of minutes (EventBridge's finest rate), got ${roundSeconds}`);
+  const localCloud = boolean(read('localCloud') ?? false, 'localCloud');
+  const roundSeconds = integer(read('roundSeconds') ?? CONTEXT_DEFAULTS.roundSeconds, 'roundSeconds', localCloud ? 1 : 60, 86_400);
+  if (roundSeconds % 60 !== 0 && !localCloud) throw new Error(`context roundSeconds must be a whole number of minutes (EventBridge's finest rate), got ${roundSeconds}`);
 
   const agentVcpu = number(read('agentVcpu') ?? CONTEXT_DEFAULTS.agentVcpu, 'agentVcpu');
   const agentMemoryMiB = integer(read('agentMemoryMiB') ?? CONTEXT_DEFAULTS.agentMemoryMiB, 'agentMemoryMiB', 512, 30_720);
@@ -80,6 +90,7 @@ export function settingsFromContext(node: Context): DeploySettings {
 
   return {
     roundSeconds,
+    localCloud,
     apiRateLimit: integer(read('apiRateLimit') ?? CONTEXT_DEFAULTS.apiRateLimit, 'apiRateLimit', 1, 10_000),
     apiBurstLimit: integer(read('apiBurstLimit') ?? CONTEXT_DEFAULTS.apiBurstLimit, 'apiBurstLimit', 1, 5_000),
     meteringMaxReceiveCount: integer(read('meteringMaxReceiveCount') ?? CONTEXT_DEFAULTS.meteringMaxReceiveCount, 'meteringMaxReceiveCount', 1, 1000),

@@ -3,7 +3,7 @@
  * metering, the workspace bucket, the agents' Fargate setup, and the alarms, dashboard and budget.
  * Environment-agnostic (no account or region is looked up), so `cdk synth` needs no AWS credentials.
  */
-import { CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
+import { Annotations, CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import { API_ROUTES } from '../lambdas/routes.js';
 import { AgentLauncher } from './agent-launcher.js';
@@ -39,6 +39,12 @@ export class SyntropismStack extends Stack {
   constructor(scope: Construct, id: string, props: SyntropismStackProps) {
     super(scope, id, { description: 'Syntropism: an economy of autonomous agents bidding for real resources', ...props });
     const { settings } = props;
+    if (settings.localCloud) {
+      Annotations.of(this).addWarningV2(
+        'syntropism:localCloud',
+        'context localCloud is set: this template is for `npm start -- --cloud` alone; CloudFormation refuses a schedule finer than a minute',
+      );
+    }
     const logs = { logRetention: settings.logRetention, logRemovalPolicy: settings.removalPolicy };
 
     this.tables = new EconomyTables(this, 'Tables', { removalPolicy: settings.removalPolicy, deletionProtection: settings.deletionProtection });

@@ -2,7 +2,9 @@
  * `npm start`: the whole economy on this machine. Reads PORT (8787), SYNTROPISM_DATA_DIR
  * (./.syntropism), SYNTROPISM_OPERATOR_TOKEN (generated, saved in the data dir and printed once
  * when unset) and ROUND_SECONDS (5); `npm start -- --fresh` starts a new economy;
- * `--unsafe-no-sandbox` runs agent code unconfined where no sandbox can be made.
+ * `--unsafe-no-sandbox` runs agent code unconfined where no sandbox can be made. `npm start --
+ * --cloud` runs the synthesised CDK template's wiring instead (local/cloud/stack.ts): a new economy
+ * each time, in <data dir>/cloud, with rounds of ROUND_SECONDS (the template's 60 unless set).
  *
  * It stops, leaving nothing running, on Ctrl-C (SIGINT to the whole foreground group), on SIGTERM,
  * when its parent goes away (npm killed by SIGTERM does not pass it on through its shell), and when
@@ -11,7 +13,9 @@
 import { rmSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { DataDirVersionError } from './data-dir.js';
+import { startCloudStack } from './cloud/stack.js';
 import { JavaMissingError } from './dynamodb-local.js';
+import { MotoMissingError } from './moto.js';
 import { PortInUseError, SandboxUnavailableError, startLocalStack, type LocalStack } from './stack.js';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
@@ -20,6 +24,7 @@ const port = Number(process.env.PORT ?? 8787);
 const dataDir = resolve(process.env.SYNTROPISM_DATA_DIR ?? '.syntropism');
 const fresh = process.argv.includes('--fresh');
 const unsafeNoSandbox = process.argv.includes('--unsafe-no-sandbox');
+const cloud = process.argv.includes('--cloud');
 const interactive = process.stdout.isTTY;
 
 const log = (line: string) => {
@@ -33,7 +38,7 @@ async function main(): Promise<void> {
     log(`--fresh: removed ${dataDir}`);
   }
   // What a shutdown must stop; it may come at any moment, during start-up too.
-  const running: { stack?: LocalStack; ticker?: NodeJS.Timeout; stopping: boolean; exitCode: number } = { stopping: false, exitCode: 0 };
+  const running: { stack?: Pick<LocalStack, 'stop'>; ticker?: NodeJS.Timeout; stopping: boolean; exitCode: number } = { stopping: false, exitCode: 0 };
   const parent = process.ppid;
   const orphanWatch = setInterval(() => {
     if (process.ppid !== parent) {
@@ -55,6 +60,10 @@ async function main(): Promise<void> {
   process.on('SIGTERM', () => void shutdown());
   process.on('SIGHUP', () => void shutdown());
 
+  if (cloud) {
+    await startCloud(running, shutdown);
+    return;
+  }
   const stack = await startLocalStack({
     port,
     dataDir,
@@ -93,8 +102,38 @@ Ctrl-C stops everything.
   }, stack.deps.config.roundSeconds * 1000);
 }
 
+/** `--cloud`: the template's wiring (local/cloud/stack.ts). */
+async function startCloud(running: { stack?: { stop(): Promise<void> }; stopping: boolean; exitCode: number }, shutdown: () => Promise<void>): Promise<void> {
+  const roundSeconds = process.env.ROUND_SECONDS ? Number(process.env.ROUND_SECONDS) : undefined;
+  const stack = await startCloudStack({
+    port,
+    dataDir: resolve(dataDir, 'cloud'),
+    // No Bedrock here: the LLM gateway's labelled offline provider.
+    context: { llmProvider: 'offline', ...(roundSeconds ? { roundSeconds, localCloud: roundSeconds % 60 !== 0 } : {}) },
+    log,
+    onCrash: (what) => {
+      log(`error: ${what}; stopping everything`);
+      running.exitCode = 1;
+      void shutdown();
+    },
+  });
+  running.stack = stack;
+  if (running.stopping) {
+    await stack.stop();
+    return;
+  }
+  console.log(`
+Syntropism is running the synthesised template (--cloud).
+  human page     ${stack.url}/human
+  agent API      ${stack.url}
+  functions      ${stack.functions.size}, each with its template environment (logs in ${resolve(dataDir, 'cloud', 'logs')})
+  operator token ${stack.operatorToken}   (in the template's secret, in moto; new each start)
+Ctrl-C stops everything.
+`);
+}
+
 main().catch((err: unknown) => {
-  const known = [JavaMissingError, PortInUseError, SandboxUnavailableError, DataDirVersionError].some((kind) => err instanceof kind);
+  const known = [JavaMissingError, MotoMissingError, PortInUseError, SandboxUnavailableError, DataDirVersionError].some((kind) => err instanceof kind);
   if (known) console.error(`error: ${(err as Error).message}`);
   else console.error('error: could not start:', err);
   process.exit(1);

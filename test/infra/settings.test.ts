@@ -15,6 +15,7 @@ describe('settingsFromContext', () => {
   it('has defaults for everything, and passes no economy setting unless one is given', () => {
     expect(from({})).toEqual({
       roundSeconds: 60,
+      localCloud: false,
       apiRateLimit: 50,
       apiBurstLimit: 100,
       meteringMaxReceiveCount: 5,
@@ -44,8 +45,15 @@ describe('settingsFromContext', () => {
     expect(settings.economyEnv).toEqual({ SYNTROPISM_SUPPLY_VCPU: '8', SYNTROPISM_SPAWN_FEE: '2.5' });
   });
 
+  it('takes rounds shorter than a minute only for a local template (`npm start -- --cloud`)', () => {
+    expect(from({ roundSeconds: 2, localCloud: true })).toMatchObject({ roundSeconds: 2, localCloud: true });
+  });
+
   it.each([
     [{ roundSeconds: 90 }, /whole number of minutes/],
+    [{ roundSeconds: 2 }, /roundSeconds must be an integer in \[60, 86400\]/],
+    [{ roundSeconds: 0, localCloud: true }, /roundSeconds must be an integer in \[1, 86400\]/],
+    [{ localCloud: 'yes' }, /localCloud must be true or false/],
     [{ roundSeconds: 'soon' }, /roundSeconds must be a number/],
     [{ agentVcpu: 0.25, agentMemoryMiB: 4096 }, /not a Fargate size/],
     [{ removalPolicy: 'snapshot' }, /removalPolicy must be one of retain, destroy/],
