@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { freePort } from '../local/free-port.js';
-import { watchLife } from '../local/life.js';
+import { localLifeSubject, watchLife } from '../local/life.js';
 import { startLocalStack } from '../local/stack.js';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
@@ -33,7 +33,7 @@ const stack = await startLocalStack({
   onCrash: (what) => console.log(`${stamp()} CRASH ${what}`),
 });
 console.log(`soak: ${minutes} min on ${stack.url}, data in ${dataDir}; agents ${stack.unsafe ?? `sandboxed, limits by ${stack.runner.limiter}`}`);
-const watch = watchLife(stack, { dataDir, human: { everyMs: lookSeconds * 1000, perLook: 1, score: 7 } });
+const watch = watchLife(localLifeSubject(stack), { dataDir, human: { everyMs: lookSeconds * 1000, perLook: 1, score: 7 } });
 const ticker = setInterval(() => void stack.status().then((line) => console.log(`${stamp()} ${line}`)), 60_000);
 let stopping = false;
 const finish = async () => {

@@ -8,7 +8,37 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Lease } from '../economy/market.js';
+import type { Deps } from '../wiring/deps.js';
 import type { LocalStack } from './stack.js';
+
+/**
+ * What the watcher needs of a running economy, whichever runs it (`npm start`'s local stack, or
+ * the template's wiring with `--cloud`): its API, the operator token, read access to its tables,
+ * and which process runs each running agent (the local runner's, or the Fargate stand-in's).
+ */
+export interface LifeSubject {
+  url: string;
+  operatorToken: string;
+  deps: Pick<Deps, 'agents' | 'leases' | 'bids' | 'ledger'>;
+  /** The process of each running agent, by agent id. */
+  processes(): Promise<ReadonlyMap<string, number>>;
+}
+
+/** The local stack as the watcher sees it. */
+export function localLifeSubject(stack: LocalStack): LifeSubject {
+  return {
+    url: stack.url,
+    operatorToken: stack.operatorToken,
+    deps: stack.deps,
+    processes: async () =>
+      new Map(
+        (await stack.runner.running()).flatMap((run) => {
+          const pid = stack.runner.pid(run.agentId);
+          return pid === undefined ? [] : [[run.agentId, pid] as const];
+        }),
+      ),
+  };
+}
 
 export interface LifeReport {
   seconds: number;
@@ -16,6 +46,8 @@ export interface LifeReport {
   leases: number;
   /** Lease ends seen (the end of every lease that has ended). */
   boundaries: number;
+  /** The most lease ends one agent lived through. */
+  mostBoundariesOfOneAgent: number;
   /** Boundaries where a renewal followed without a gap. */
   renewals: number;
   /** Of those, renewals won in the last second before the end. */
@@ -47,7 +79,7 @@ export interface HumanHabits {
   score: number;
 }
 
-export function watchLife(stack: LocalStack, options: { dataDir: string; human?: Partial<HumanHabits> }): LifeWatch {
+export function watchLife(stack: LifeSubject, options: { dataDir: string; human?: Partial<HumanHabits> }): LifeWatch {
   const habits: HumanHabits = { everyMs: 500, perLook: 100, score: 10, ...options.human };
   const started = Date.now();
   const samples = new Map<string, Sample[]>();
@@ -57,12 +89,9 @@ export function watchLife(stack: LocalStack, options: { dataDir: string; human?:
   const operator = { authorization: `Bearer ${stack.operatorToken}`, 'content-type': 'application/json' };
 
   const sampler = setInterval(() => {
-    void stack.runner.running().then((runs) => {
+    void stack.processes().then((processes) => {
       const at = Date.now();
-      for (const run of runs) {
-        const pid = stack.runner.pid(run.agentId);
-        if (pid !== undefined) samples.set(run.agentId, [...(samples.get(run.agentId) ?? []), { at, pid }]);
-      }
+      for (const [agentId, pid] of processes) samples.set(agentId, [...(samples.get(agentId) ?? []), { at, pid }]);
     });
   }, 100);
 
@@ -100,6 +129,7 @@ export function watchLife(stack: LocalStack, options: { dataDir: string; human?:
       const agents = await deps.agents.listAgents();
       let leaseCount = 0;
       let boundaries = 0;
+      let mostOfOne = 0;
       let renewals = 0;
       let lastSecond = 0;
       let lateWins = 0;
@@ -110,6 +140,7 @@ export function watchLife(stack: LocalStack, options: { dataDir: string; human?:
         if (agent.generation > 0 && leases.length > 0) childrenThatRan += 1;
         const ended = leases.filter((l) => (l.closedAt ?? l.endsAt) < now - 2000);
         boundaries += ended.length;
+        mostOfOne = Math.max(mostOfOne, ended.length);
         for (const lease of ended) {
           const next = leases.find((l) => l.startsAt === lease.endsAt && l.leaseId !== lease.leaseId);
           if (!next || lease.closedAt !== undefined) continue;
@@ -149,6 +180,7 @@ export function watchLife(stack: LocalStack, options: { dataDir: string; human?:
         },
         leases: leaseCount,
         boundaries,
+        mostBoundariesOfOneAgent: mostOfOne,
         renewals,
         lastSecondRenewals: lastSecond,
         lateWins,

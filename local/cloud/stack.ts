@@ -5,24 +5,31 @@
  * environment (functions.ts); the gateway serves the template's routes, each to the function its
  * integration names, as API Gateway v2 events; its rules fire on their schedules and its event
  * source mapping feeds metering (events.ts); the oracle's RunTask and StopTask go to moto's ECS,
- * where the Fargate stand-in runs each task's container (fargate.ts). The genesis agent is created
+ * where the Fargate stand-in runs each task's container (fargate.ts): not a sandbox (see there). The genesis agent is created
  * as an operator would after a deployment: with `POST /admin/agents`.
  *
  * Each start is a new economy: moto keeps nothing between runs, so neither does DynamoDB here.
  */
-import { createWriteStream, mkdirSync, rmSync } from 'node:fs';
+import { chmodSync, createWriteStream, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { ECSClient } from '@aws-sdk/client-ecs';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { makeDocumentClient } from '../../adapters/dynamodb/client.js';
+import { tablesFromEnv } from '../../adapters/dynamodb/tables.js';
+import { OfflineProvider } from '../../adapters/llm/offline.js';
 import { loadConfig } from '../../economy/config.js';
+import { dynamoDeps, type Deps } from '../../wiring/deps.js';
 import { startDynamoDbLocal } from '../dynamodb-local.js';
 import { startFauxqsProcess } from '../emulators.js';
 import { startGateway, type GatewayRoute } from '../gateway.js';
 import { genesisStrategy } from '../genesis.js';
 import { startMoto } from '../moto.js';
 import { assertPortFree } from '../preflight.js';
+import { bundleRuntime, bundleSupervisor, GENESIS_WORKSPACE } from '../runtime-bundle.js';
 import { Teardown } from '../teardown.js';
 import { startEventWiring, type EventWiring } from './events.js';
+import { startFargateStandIn } from './fargate.js';
 import { functionEnv, InvocationError, LocalFunction } from './functions.js';
 import { LOCAL_REGION, Resolver } from './intrinsics.js';
 import { LOCAL_API_ID, LOCAL_CREDENTIALS, provision, type Emulators } from './provision.js';
@@ -47,6 +54,10 @@ export interface CloudStack {
   template: Template;
   functions: ReadonlyMap<string, LocalFunction>;
   events: EventWiring;
+  /** The economy's tables, read directly: for watching it (local/life.ts), not for changing it. */
+  deps: Deps;
+  /** The supervisor process of each agent's running task (the Fargate stand-in's). */
+  processes(): Promise<ReadonlyMap<string, number>>;
   stop(): Promise<void>;
 }
 
@@ -61,6 +72,8 @@ export async function startCloudStack(options: CloudStackOptions): Promise<Cloud
   try {
     rmSync(options.dataDir, { recursive: true, force: true });
     mkdirSync(join(options.dataDir, 'dynamodb'), { recursive: true });
+    // Agents' tasks run as another uid: they must reach their workspace and the runtime below it.
+    chmodSync(options.dataDir, 0o711);
     const watch = (what: string, child: { once(event: 'exit', fn: (code: number | null) => void): unknown }) =>
       child.once('exit', (code) => {
         if (!teardown.stopping) options.onCrash(`${what} exited unexpectedly (code ${String(code)})`);
@@ -112,10 +125,52 @@ export async function startCloudStack(options: CloudStackOptions): Promise<Cloud
     const events = startEventWiring({ template, resolver, functions, queueUrls, sqs, log });
     teardown.add(() => events.stop());
 
+    // The image's /app: the supervisor and runtime bundles, the genesis files.
+    const image = join(options.dataDir, 'image');
+    const [supervisor, runtime] = await Promise.all([bundleSupervisor(image), bundleRuntime(image)]);
+    const ecs = new ECSClient({ region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS, endpoint: emulators.moto });
+    teardown.close(ecs);
+    const fargate = provisioned.cluster
+      ? startFargateStandIn({
+          ecs,
+          cluster: provisioned.cluster.arn,
+          supervisor,
+          runtime,
+          genesis: GENESIS_WORKSPACE,
+          taskEnv: {
+            // The image's Node is 22; this warning of the SDK's is about the local Node 20.
+            AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+            AWS_REGION: LOCAL_REGION,
+            AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
+            AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
+            AWS_ENDPOINT_URL_KMS: emulators.moto,
+          },
+          dataDir: options.dataDir,
+          onStopped: (event) => events.put(event),
+          log,
+        })
+      : undefined;
+    // Stopped before the functions and emulators its tasks' last reports and events need.
+    if (fargate) teardown.add(() => fargate.stop());
+
+    const anyEnv = functions.values().next().value?.env ?? {};
+    const client = makeDocumentClient({ endpoint: emulators.dynamodb, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS });
+    teardown.close(client);
+    const observer = dynamoDeps({ client, tables: tablesFromEnv(anyEnv), config: loadConfig(anyEnv), operatorToken: () => Promise.resolve(provisioned.operatorToken), llm: new OfflineProvider() });
+
     // The genesis endowment the economy's settings give (every function has them).
-    const { genesisEndowment } = loadConfig(functions.values().next().value?.env ?? {});
+    const { genesisEndowment } = observer.config;
     await createGenesis({ url, operatorToken: provisioned.operatorToken, endowment: genesisEndowment, log, ...(options.genesisLeaseSeconds ? { leaseSeconds: options.genesisLeaseSeconds } : {}) });
-    return { url, operatorToken: provisioned.operatorToken, template, functions, events, stop };
+    return {
+      url,
+      operatorToken: provisioned.operatorToken,
+      template,
+      functions,
+      events,
+      deps: observer,
+      processes: () => Promise.resolve(fargate?.processes() ?? new Map<string, number>()),
+      stop,
+    };
   } catch (err) {
     await stop();
     throw err;

@@ -1,7 +1,8 @@
 /**
  * The ECS task state-change handler against DynamoDB Local: a task that dies before its lease
- * ends closes the lease; our own stop at the lease's end, or a stop after it, closes nothing; any
- * stop ends the run's secrets, which the supervisor needed until then.
+ * ends closes the lease; our own stop at the lease's end, a stop after it, or the supervisor's own
+ * end of the run (exit 0) closes nothing; any stop ends the run's secrets, which the supervisor
+ * needed until then.
  */
 import type { EventBridgeEvent } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -66,6 +67,26 @@ describe('ECS task stopped', () => {
     expect(await handler(stopped('', '', during))).toEqual({ closed: false });
     const [lease] = await stack.deps.leases.agentLeases(agent.agentId, 0);
     expect(lease?.closedAt).toBeUndefined();
+  });
+
+  it('closes nothing when the supervisor ended the run at its lease end (exit 0), even once the next lease has begun', async () => {
+    const agent = await leasedAgent(stack);
+    const handler = makeHandler(stack.deps);
+    // The renewal, won late: a lease from the end of the first, which a new task runs.
+    const next = await stack.api.call('POST', '/bids', { token: agent.credential, body: { bundle: agent.lease.bundle, amount: 5_000_000 } });
+    expect(next.status).toBe(201);
+    stack.clock.t = agent.lease.endsAt;
+    await stack.oracle();
+    const leases = () => stack.deps.leases.agentLeases(agent.agentId, 0);
+    expect(await leases()).toHaveLength(2);
+    // The first task's supervisor stopped its agent at the end and exited 0, a moment after the next lease began.
+    const event = stopped(agent.agentId, agent.lease.leaseId, agent.lease.endsAt + 400, {
+      stopCode: 'EssentialContainerExited',
+      stoppedReason: 'Essential container in task exited',
+      containers: [{ name: 'agent', exitCode: 0 }],
+    });
+    expect(await handler(event)).toEqual({ closed: false });
+    expect((await leases()).map((l) => l.closedAt)).toEqual([undefined, undefined]);
   });
 
   it("ends the run's secrets when a task we stopped has stopped, not before, and keeps its lease", async () => {
