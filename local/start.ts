@@ -60,27 +60,50 @@ async function main(): Promise<void> {
   process.on('SIGTERM', () => void shutdown());
   process.on('SIGHUP', () => void shutdown());
 
+  const onCrash = (what: string) => {
+    log(`error: ${what}; stopping everything`);
+    running.exitCode = 1;
+    void shutdown();
+  };
+  /** Keeps the started stack for the shutdown; false if a shutdown came during start-up (it is stopped then). */
+  const adopt = async (stack: Pick<LocalStack, 'stop'>): Promise<boolean> => {
+    running.stack = stack;
+    if (running.stopping) await stack.stop();
+    return !running.stopping;
+  };
+
   if (cloud) {
-    await startCloud(running, shutdown);
+    const roundSeconds = process.env.ROUND_SECONDS ? Number(process.env.ROUND_SECONDS) : undefined;
+    const stack = await startCloudStack({
+      port,
+      dataDir: resolve(dataDir, 'cloud'),
+      // No Bedrock here: the LLM gateway's labelled offline provider.
+      context: { llmProvider: 'offline', ...(roundSeconds ? { roundSeconds, localCloud: roundSeconds % 60 !== 0 } : {}) },
+      log,
+      onCrash,
+    });
+    if (!(await adopt(stack))) return;
+    console.log(`
+Syntropism is running the synthesised template (--cloud).
+  human page     ${stack.url}/human
+  agent API      ${stack.url}
+  functions      ${stack.functions.size}, each with its template environment (logs in ${resolve(dataDir, 'cloud', 'logs')})
+  operator token ${stack.operatorToken}   (in the template's secret, in moto; new each start)
+  agents         ECS tasks in moto, run by the Fargate stand-in: not sandboxed (docs/DEPLOY.md)
+Ctrl-C stops everything.
+`);
     return;
   }
+
   const stack = await startLocalStack({
     port,
     dataDir,
     env: { ...process.env, ROUND_SECONDS: process.env.ROUND_SECONDS ?? '5' },
     log,
     unsafeNoSandbox,
-    onCrash: (what) => {
-      log(`error: ${what}; stopping everything`);
-      running.exitCode = 1;
-      void shutdown();
-    },
+    onCrash,
   });
-  running.stack = stack;
-  if (running.stopping) {
-    await stack.stop();
-    return;
-  }
+  if (!(await adopt(stack))) return;
 
   console.log(`
 Syntropism is running.
@@ -100,36 +123,6 @@ Ctrl-C stops everything.
       (err: unknown) => log(`status: ${String(err)}`),
     );
   }, stack.deps.config.roundSeconds * 1000);
-}
-
-/** `--cloud`: the template's wiring (local/cloud/stack.ts). */
-async function startCloud(running: { stack?: { stop(): Promise<void> }; stopping: boolean; exitCode: number }, shutdown: () => Promise<void>): Promise<void> {
-  const roundSeconds = process.env.ROUND_SECONDS ? Number(process.env.ROUND_SECONDS) : undefined;
-  const stack = await startCloudStack({
-    port,
-    dataDir: resolve(dataDir, 'cloud'),
-    // No Bedrock here: the LLM gateway's labelled offline provider.
-    context: { llmProvider: 'offline', ...(roundSeconds ? { roundSeconds, localCloud: roundSeconds % 60 !== 0 } : {}) },
-    log,
-    onCrash: (what) => {
-      log(`error: ${what}; stopping everything`);
-      running.exitCode = 1;
-      void shutdown();
-    },
-  });
-  running.stack = stack;
-  if (running.stopping) {
-    await stack.stop();
-    return;
-  }
-  console.log(`
-Syntropism is running the synthesised template (--cloud).
-  human page     ${stack.url}/human
-  agent API      ${stack.url}
-  functions      ${stack.functions.size}, each with its template environment (logs in ${resolve(dataDir, 'cloud', 'logs')})
-  operator token ${stack.operatorToken}   (in the template's secret, in moto; new each start)
-Ctrl-C stops everything.
-`);
 }
 
 main().catch((err: unknown) => {
