@@ -285,7 +285,7 @@ export async function startFargateStandIn(options: FargateStandInOptions): Promi
       if (!launcher) log(`fargate: UNSAFE: task ${taskId}${agentId ? ` (agent ${agentId})` : ''} runs agent code with the host's network, emulators included: give the stand-in the API's socket to sandbox it`);
       const confinement = confine(limiter, `task-${taskId}`, { cpuUnits: task.cpu, memoryBytes: task.memoryMiB * 1024 * 1024, seconds: 3600 });
       task.confinement = confinement;
-      const bwrap = taskCommand(workspace, launcher);
+      const bwrap = taskCommand(workspace, launcher, env);
       const wrapped = confinement.wrap(bwrap.command, bwrap.args);
       const tied = tiedCommand(wrapped.command, wrapped.args);
       const logFd = openSync(join(options.dataDir, 'logs', `${agentId ?? taskId}.log`), 'a');
@@ -326,12 +326,14 @@ export async function startFargateStandIn(options: FargateStandInOptions): Promi
   }
 
   /** The task's namespace, as root: the image's layout, the host's network; the supervisor's pid on fd 3. */
-  function taskCommand(workspace: string, launcherFile: string | undefined): { command: string; args: string[] } {
+  function taskCommand(workspace: string, launcherFile: string | undefined, env: Record<string, string>): { command: string; args: string[] } {
     const args = [
       ...systemDirs(),
       ...nodeBinds(),
       '--ro-bind', '/etc', '/etc',
-      '--proc', '/proc',
+      // The host's /proc: a fresh one would have parts covered (bwrap covers /proc/sys...), and the
+      // kernel lets the agent's sandbox mount a /proc of its own only where /proc is all visible.
+      '--bind', '/proc', '/proc',
       '--dev', '/dev',
       '--tmpfs', '/tmp',
       // The supervisor measures the task's usage from its own cgroup.
@@ -347,7 +349,8 @@ export async function startFargateStandIn(options: FargateStandInOptions): Promi
       '--die-with-parent',
       '--info-fd', '3',
       '--chdir', '/app',
-      '--', realpathSync(process.execPath), TASK_PATHS.supervisor,
+      // bwrap sets PWD: the task's environment is the task's own.
+      '--', ...('PWD' in env ? [] : ['/usr/bin/env', '-u', 'PWD']), realpathSync(process.execPath), TASK_PATHS.supervisor,
     ];
     return { command: 'bwrap', args };
   }
