@@ -10,10 +10,10 @@
  * endpoints, credentials), and nothing of this process's own. Each task is a mount namespace with
  * the image's layout (task-layout.ts): the bundled supervisor, runtime and genesis code read-only
  * under /app, its own empty /workspace (`<dataDir>/tasks/<taskId>/workspace`), the host's /usr and
- * /etc read-only, and the host's network, which the supervisor needs for KMS and the API. The
- * task's cpu and memory (the overrides', else the task definition's) are real limits on the whole
- * task through a cgroup (adapters/local-runner/limits.ts), which also kills whatever the task
- * leaves behind; the kernel's OOM kill is reported as ECS reports it. Output goes to
+ * /etc read-only, the host's /proc, and the host's network, which the supervisor needs for KMS and
+ * the API. The task's cpu and memory (the overrides', else the task definition's) are real limits
+ * on the whole task through a cgroup (adapters/local-runner/limits.ts), which also kills whatever
+ * the task leaves behind; the kernel's OOM kill is reported as ECS reports it. Output goes to
  * `<dataDir>/logs/<agentId>.log`.
  *
  * When a task is told to stop (StopTask: its desired status STOPPED), its supervisor gets SIGTERM
@@ -23,16 +23,16 @@
  * DescribeTasks gives (the oracle's own, if it stopped the task).
  *
  * Isolation. The supervisor is trusted, as in the container: root in the task's namespace, with the
- * host's network. Agent code is hostile, and gets what it gets under `npm start`: with `apiSocket`,
- * the supervisor's SYNTROPISM_RUNTIME is a launcher (agent-launcher.ts) that runs the real runtime
- * in sandbox.ts's bubblewrap sandbox, as the unprivileged `agentUid` (DEFAULT_AGENT_UID): no
- * network but the API's socket (none of the emulators on loopback, which trust anyone), only its
- * workspace, /usr and the runtime to see, its own PIDs, no capabilities. Without `apiSocket` agent
- * code still runs as `agentUid` in the task's namespace, so it sees neither the supervisor's
- * environment nor the data dir, but it has the host's network, emulators included: each such task
- * is logged as UNSAFE. Not given in either case: the CPU and memory limits are the task's, agent
- * and supervisor together (as in Fargate); the task's mount namespace shows the host's /etc and
- * /usr; the supervisor sees the host's processes.
+ * host's network and processes. Agent code is hostile, and gets what it gets under `npm start`:
+ * with `apiSocket`, the supervisor's SYNTROPISM_RUNTIME is a launcher (agent-launcher.ts) that runs
+ * the real runtime in sandbox.ts's bubblewrap sandbox, as the unprivileged `agentUid`
+ * (DEFAULT_AGENT_UID) in a user namespace of its own: no network but the API's socket (none of the
+ * emulators on loopback, which trust anyone), nothing to see but its workspace, /usr and the
+ * runtime, its own PIDs, no capabilities. Without `apiSocket`, agent code still runs as `agentUid`,
+ * so it can read neither the supervisor's environment nor anything of the data dir but its
+ * workspace, but it has the host's network, emulators included, and sees the host's processes and
+ * /etc: each such task is logged as UNSAFE. Either way the CPU and memory limits are the task's,
+ * agent and supervisor together, as in Fargate.
  *
  * Run as root only. The supervisor runs agent code as another uid, which only root can, and the
  * task's namespace is made as root; not as root, there is no task without the one boundary that
@@ -190,6 +190,7 @@ export async function startFargateStandIn(options: FargateStandInOptions): Promi
   const agentUid = options.agentUid ?? DEFAULT_AGENT_UID;
   const limiter = options.limiter ?? detectLimiter();
   const launcher = options.apiSocket ? await bundleAgentLauncher(join(options.dataDir, 'fargate')) : undefined;
+  if (limiter !== 'cgroup-v1' && limiter !== 'cgroup-v2') log(`fargate: no writable cgroup here (limiter ${limiter}): tasks' cpu and memory are not limited as Fargate limits them, nor out of memory told apart`);
   const cannotStart = whyNoTasks();
   if (cannotStart) log(`fargate: no task can start here: ${cannotStart}`);
 
