@@ -8,7 +8,7 @@
  * every 10 s and at exit. Each exit is reported with its reason, out-of-memory included.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { chownSync, cpSync, createWriteStream, existsSync, lchownSync, mkdirSync, readdirSync, realpathSync, statSync } from 'node:fs';
+import { chownSync, cpSync, createWriteStream, existsSync, lchownSync, mkdirSync, readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { UsageReport } from '../../economy/metering.js';
 import type { ExitReason, RunExit, Runner, RunningAgent, RunSpec, RunTarget } from '../../economy/ports.js';
@@ -219,12 +219,15 @@ export class LocalRunner implements Runner {
     if (run.exitedAt !== undefined) return;
     run.stopping ??= reason;
     clearTimeout(run.endTimer);
-    try {
-      run.child.kill('SIGTERM');
-    } catch {
-      // already gone
+    // To the agent runtime itself: bwrap passes no signal on (it would die of it, and the sandbox with it).
+    for (const pid of [run.child.pid, ...descendants(run.child.pid)].filter((p): p is number => p !== undefined && command(p) !== 'bwrap')) {
+      try {
+        process.kill(pid, 'SIGTERM');
+      } catch {
+        // already gone
+      }
     }
-    // bwrap passes SIGTERM to the sandbox's process; the agent runtime saves its state and exits.
+    // The runtime finishes its step, saves its state and exits; whatever is left is killed.
     run.killTimer ??= setTimeout(() => run.confinement.killAll(run.child.pid), this.options.killAfterMs ?? 1000);
   }
 
@@ -321,4 +324,27 @@ function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
       },
     );
   });
+}
+
+/** A process's command name ('' once it is gone). */
+function command(pid: number): string {
+  try {
+    return readFileSync(`/proc/${pid}/comm`, 'utf8').trim();
+  } catch {
+    return '';
+  }
+}
+
+/** Every live descendant of a process, from the kernel's list of each one's children. */
+function descendants(pid: number | undefined): number[] {
+  if (pid === undefined) return [];
+  let children: number[] = [];
+  try {
+    children = readdirSync(`/proc/${pid}/task`).flatMap((task) =>
+      readFileSync(`/proc/${pid}/task/${task}/children`, 'utf8').split(' ').filter(Boolean).map(Number),
+    );
+  } catch {
+    // gone, or no /proc here
+  }
+  return children.flatMap((child) => [child, ...descendants(child)]);
 }

@@ -43,14 +43,14 @@ export interface SandboxSpec {
 const isRoot = () => process.getuid?.() === 0;
 
 /** The Node binary and what must be visible for it to run: /usr, and its own install prefix when elsewhere. */
-function nodeBinds(): string[] {
+export function nodeBinds(): string[] {
   const node = realpathSync(process.execPath);
   const prefix = dirname(dirname(node));
   return prefix === '/usr' || prefix.startsWith('/usr/') ? [] : ['--ro-bind', prefix, prefix];
 }
 
 /** /lib, /lib64, /bin, /sbin: symlinks into /usr on merged-/usr systems, directories elsewhere. */
-function systemDirs(): string[] {
+export function systemDirs(): string[] {
   const out: string[] = ['--ro-bind', '/usr', '/usr'];
   for (const dir of ['/lib', '/lib64', '/lib32', '/bin', '/sbin']) {
     if (!existsSync(dir)) continue;
@@ -62,7 +62,7 @@ function systemDirs(): string[] {
 }
 
 /** The directories above these paths, made readable (bwrap makes the ones it creates 0700 otherwise). */
-function openDirs(...paths: string[]): string[] {
+export function openDirs(...paths: string[]): string[] {
   const dirs = new Set<string>();
   for (const path of paths) {
     for (let dir = dirname(path); dir !== '/'; dir = dirname(dir)) dirs.add(dir);

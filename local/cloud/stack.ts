@@ -5,17 +5,19 @@
  * environment (functions.ts); the gateway serves the template's routes, each to the function its
  * integration names, as API Gateway v2 events; its rules fire on their schedules and its event
  * source mapping feeds metering (events.ts); the oracle's RunTask and StopTask go to moto's ECS,
- * where the Fargate stand-in runs each task's container (fargate.ts): not a sandbox (see there). The genesis agent is created
+ * where the Fargate stand-in runs each task's container (fargate.ts), agent code in the sandbox of
+ * `npm start`, with the gateway's unix socket as its only way out. The genesis agent is created
  * as an operator would after a deployment: with `POST /admin/agents`.
  *
  * Each start is a new economy: moto keeps nothing between runs, so neither does DynamoDB here.
  */
-import { chmodSync, createWriteStream, mkdirSync, rmSync } from 'node:fs';
+import { createWriteStream, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { ECSClient } from '@aws-sdk/client-ecs';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { AwsService } from '../../adapters/aws/service.js';
 import { makeDocumentClient } from '../../adapters/dynamodb/client.js';
+import { ECS } from '../../adapters/ecs/ecs-runner.js';
 import { tablesFromEnv } from '../../adapters/dynamodb/tables.js';
 import { OfflineProvider } from '../../adapters/llm/offline.js';
 import { loadConfig } from '../../economy/config.js';
@@ -72,8 +74,6 @@ export async function startCloudStack(options: CloudStackOptions): Promise<Cloud
   try {
     rmSync(options.dataDir, { recursive: true, force: true });
     mkdirSync(join(options.dataDir, 'dynamodb'), { recursive: true });
-    // Agents' tasks run as another uid: they must reach their workspace and the runtime below it.
-    chmodSync(options.dataDir, 0o711);
     const watch = (what: string, child: { once(event: 'exit', fn: (code: number | null) => void): unknown }) =>
       child.once('exit', (code) => {
         if (!teardown.stopping) options.onCrash(`${what} exited unexpectedly (code ${String(code)})`);
@@ -111,7 +111,10 @@ export async function startCloudStack(options: CloudStackOptions): Promise<Cloud
       }),
     );
 
-    const gateway = await startGateway(routes, { port: options.port });
+    const runDir = join(options.dataDir, 'run');
+    mkdirSync(runDir, { recursive: true, mode: 0o700 });
+    const apiSocket = join(runDir, 'api.sock');
+    const gateway = await startGateway(routes, { port: options.port, socketPath: apiSocket });
     teardown.add(() => gateway.close());
 
     const sqs = new SQSClient({ region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS, endpoint: emulators.fauxqs });
@@ -128,11 +131,9 @@ export async function startCloudStack(options: CloudStackOptions): Promise<Cloud
     // The image's /app: the supervisor and runtime bundles, the genesis files.
     const image = join(options.dataDir, 'image');
     const [supervisor, runtime] = await Promise.all([bundleSupervisor(image), bundleRuntime(image)]);
-    const ecs = new ECSClient({ region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS, endpoint: emulators.moto });
-    teardown.close(ecs);
     const fargate = provisioned.cluster
-      ? startFargateStandIn({
-          ecs,
+      ? await startFargateStandIn({
+          ecs: new AwsService(ECS, { endpoint: emulators.moto, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS }),
           cluster: provisioned.cluster.arn,
           supervisor,
           runtime,
@@ -146,11 +147,13 @@ export async function startCloudStack(options: CloudStackOptions): Promise<Cloud
             AWS_ENDPOINT_URL_KMS: emulators.moto,
           },
           dataDir: options.dataDir,
+          // Agent code's only way out of its sandbox: the gateway's socket.
+          apiSocket,
           onStopped: (event) => events.put(event),
           log,
         })
       : undefined;
-    // Stopped before the functions and emulators its tasks' last reports and events need.
+    // Stopped before the gateway, functions and emulators its supervisors' last reports and uploads need.
     if (fargate) teardown.add(() => fargate.stop());
 
     const anyEnv = functions.values().next().value?.env ?? {};
@@ -168,7 +171,8 @@ export async function startCloudStack(options: CloudStackOptions): Promise<Cloud
       functions,
       events,
       deps: observer,
-      processes: () => Promise.resolve(fargate?.processes() ?? new Map<string, number>()),
+      processes: () =>
+        Promise.resolve(new Map((fargate?.running() ?? []).flatMap((task) => (task.agentId && task.pid ? [[task.agentId, task.pid] as const] : [])))),
       stop,
     };
   } catch (err) {

@@ -29,13 +29,14 @@ afterAll(async () => {
 }, 60_000);
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-const LEASE_SECONDS = 10;
 
 interface Mode {
   name: string;
   skip?: string;
-  start(dataDir: string, lines: string[]): Promise<LifeSubject>;
+  start(dataDir: string, lines: string[], leaseSeconds: number): Promise<LifeSubject>;
+  /** How long it is watched, and the length of the leases the two first agents buy. */
   seconds: number;
+  leaseSeconds: number;
   /** The least each count must reach in that time. */
   least: { boundaries: number; ofOneAgent: number; renewals: number; lastSecondRenewals: number };
 }
@@ -44,12 +45,13 @@ const MODES: Mode[] = [
   {
     name: '`npm start`',
     seconds: 170,
+    leaseSeconds: 10,
     least: { boundaries: 30, ofOneAgent: 10, renewals: 20, lastSecondRenewals: 3 },
-    start: async (dataDir, lines) => {
+    start: async (dataDir, lines, leaseSeconds) => {
       const stack = await startLocalStack({
         port: await freePort(),
         dataDir,
-        env: { ...process.env, ROUND_SECONDS: '1', SYNTROPISM_GENESIS_LEASE_SECONDS: String(LEASE_SECONDS), SYNTROPISM_OPERATOR_TOKEN: '' },
+        env: { ...process.env, ROUND_SECONDS: '1', SYNTROPISM_GENESIS_LEASE_SECONDS: String(leaseSeconds), SYNTROPISM_OPERATOR_TOKEN: '' },
         log: (line) => lines.push(line),
         onCrash: (what) => lines.push(`CRASH ${what}`),
       });
@@ -60,14 +62,15 @@ const MODES: Mode[] = [
   {
     name: '`npm start -- --cloud`',
     ...(hasMoto ? {} : { skip: MOTO_MISSING }),
-    seconds: 130,
+    seconds: 80,
+    leaseSeconds: 6,
     least: { boundaries: 10, ofOneAgent: 10, renewals: 8, lastSecondRenewals: 1 },
-    start: async (dataDir, lines) => {
+    start: async (dataDir, lines, leaseSeconds) => {
       const stack = await startCloudStack({
         port: await freePort(),
         dataDir,
         context: { roundSeconds: 1, localCloud: true, llmProvider: 'offline' },
-        genesisLeaseSeconds: LEASE_SECONDS,
+        genesisLeaseSeconds: leaseSeconds,
         log: (line) => lines.push(line),
         onCrash: (what) => lines.push(`CRASH ${what}`),
       });
@@ -81,7 +84,7 @@ describe.each(MODES)('the economy under $name', (mode) => {
   it.skipIf(Boolean(mode.skip))(`stays alive through dozens of lease boundaries: renewals, children, rewards${mode.skip ? ` (${mode.skip})` : ''}`, { timeout: 420_000 }, async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'syntropism-life-'));
     const lines: string[] = [];
-    const stack = await mode.start(dataDir, lines);
+    const stack = await mode.start(dataDir, lines, mode.leaseSeconds);
     // A human who answers one prompt every few seconds, generously.
     const watch = watchLife(stack, { dataDir, human: { everyMs: 3000, perLook: 1, score: 8 } });
 
@@ -92,8 +95,8 @@ describe.each(MODES)('the economy under $name', (mode) => {
       headers: { authorization: `Bearer ${stack.operatorToken}`, 'content-type': 'application/json' },
       body: JSON.stringify({
         endowment: 200_000_000,
-        files: { 'strategy.json': JSON.stringify({ ...genesisStrategy(), leaseSeconds: LEASE_SECONDS, renewRounds: 1.6, spawnAboveCredits: 1_000_000 }) },
-        bid: { bundle: { ...genesisStrategy().bundle, durationSeconds: LEASE_SECONDS }, amount: 5_000_000 },
+        files: { 'strategy.json': JSON.stringify({ ...genesisStrategy(), leaseSeconds: mode.leaseSeconds, renewRounds: 1.6, spawnAboveCredits: 1_000_000 }) },
+        bid: { bundle: { ...genesisStrategy().bundle, durationSeconds: mode.leaseSeconds }, amount: 5_000_000 },
       }),
     });
     expect(late.status).toBe(201);

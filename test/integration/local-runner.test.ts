@@ -131,6 +131,8 @@ describe('the local runner', () => {
     expect(exit.at).toBeGreaterThanOrEqual(endsAt);
     expect(exit.at).toBeLessThan(endsAt + 2000);
     expect(runner.pid(agent.agentId)).toBeUndefined();
+    // The runtime itself heard SIGTERM (not only bwrap, which passes no signal on) and finished its step.
+    expect(readFileSync(join(dataDir, 'logs', `${agent.agentId}.log`), 'utf8')).toContain('SIGTERM: finishing the current step');
 
     const state = agent.state();
     expect(state.statuses).toEqual({ 200: expect.any(Number) });
