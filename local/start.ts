@@ -89,7 +89,7 @@ Syntropism is running the synthesised template (--cloud).
   agent API      ${stack.url}
   functions      ${stack.functions.size}, each with its template environment (logs in ${resolve(dataDir, 'cloud', 'logs')})
   operator token ${stack.operatorToken}   (in the template's secret, in moto; new each start)
-  agents         ECS tasks in moto, run by the Fargate stand-in: not sandboxed (docs/DEPLOY.md)
+  agents         ECS tasks in moto, run by the Fargate stand-in, agent code sandboxed (docs/DEPLOY.md)
 Ctrl-C stops everything.
 `);
     return;
