@@ -28,6 +28,7 @@ import {
   agentAccount,
   assertAccountId,
   auditLedger,
+  settledAudit,
   BURN_ACCOUNT,
   planBurn,
   planOpenAccount,
@@ -392,7 +393,12 @@ export class DynamoLedgerStore implements LedgerStore {
     };
   }
 
-  async audit(): Promise<AuditReport> {
+  /** The audit of the whole ledger, repeated while the economy runs beside it (`settledAudit`). */
+  audit(): Promise<AuditReport> {
+    return settledAudit(() => this.scanAudit());
+  }
+
+  private async scanAudit(): Promise<AuditReport> {
     const [ledgerItems, postings] = await Promise.all([
       this.scanAll(this.tables.ledger),
       this.scanAll(this.tables.journal, { FilterExpression: 'side = :debit', ExpressionAttributeValues: { ':debit': 'debit' } }),

@@ -44,7 +44,7 @@ interface Mode {
 const MODES: Mode[] = [
   {
     name: '`npm start`',
-    seconds: 170,
+    seconds: 120,
     leaseSeconds: 10,
     least: { boundaries: 30, ofOneAgent: 10, renewals: 20, lastSecondRenewals: 3 },
     start: async (dataDir, lines, leaseSeconds) => {

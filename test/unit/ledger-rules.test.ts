@@ -8,6 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { ConflictError, ValidationError } from '../../economy/errors.js';
 import {
   auditLedger,
+  settledAudit,
   mergeChanges,
   planBurn,
   planCapture,
@@ -15,6 +16,7 @@ import {
   planMint,
   planRelease,
   planTransfer,
+  type AuditReport,
   type Balance,
   type Hold,
   type JournalEntry,
@@ -145,6 +147,24 @@ describe('audit', () => {
     const report = book.audit();
     expect(report).toMatchObject({ ok: false, drift: 5 });
     expect(report.problems).toEqual([{ kind: 'journal-mismatch', account: 'agent:a', balance: 15, journal: 10 }]);
+  });
+
+  it('reports drift only when every scan of a settled audit shows it: a scan beside a transaction may see half of it', async () => {
+    const clean = { ok: true, drift: 0 } as AuditReport;
+    const halfSeen = { ok: false, drift: -7 } as AuditReport;
+    const scans = (reports: AuditReport[]) => {
+      let calls = 0;
+      return { scan: () => Promise.resolve(reports[Math.min(calls++, reports.length - 1)]!), calls: () => calls };
+    };
+    const transient = scans([halfSeen, clean]);
+    expect(await settledAudit(transient.scan)).toBe(clean);
+    expect(transient.calls()).toBe(2);
+    const real = scans([halfSeen]);
+    expect(await settledAudit(real.scan)).toBe(halfSeen);
+    expect(real.calls()).toBe(3);
+    const fine = scans([clean]);
+    expect(await settledAudit(fine.scan)).toBe(clean);
+    expect(fine.calls()).toBe(1);
   });
 
   it('reports an entry that does not balance', () => {
