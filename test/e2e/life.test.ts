@@ -62,8 +62,9 @@ const MODES: Mode[] = [
   {
     name: '`npm start -- --cloud`',
     ...(hasMoto ? {} : { skip: MOTO_MISSING }),
-    seconds: 80,
-    leaseSeconds: 6,
+    // A task's start (sandbox, unsealing, workspace) takes seconds under load: leases as long as npm start's.
+    seconds: 110,
+    leaseSeconds: 10,
     least: { boundaries: 10, ofOneAgent: 10, renewals: 8, lastSecondRenewals: 1 },
     start: async (dataDir, lines, leaseSeconds) => {
       const stack = await startCloudStack({
