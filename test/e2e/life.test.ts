@@ -63,7 +63,7 @@ const MODES: Mode[] = [
     name: '`npm start -- --cloud`',
     ...(hasMoto ? {} : { skip: MOTO_MISSING }),
     // A task's start (sandbox, unsealing, workspace) takes seconds under load: leases as long as npm start's.
-    seconds: 110,
+    seconds: 130,
     leaseSeconds: 10,
     least: { boundaries: 10, ofOneAgent: 10, renewals: 8, lastSecondRenewals: 1 },
     start: async (dataDir, lines, leaseSeconds) => {
