@@ -11,7 +11,7 @@ import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { startScheduler, type Scheduler } from '../scheduler.js';
 import { startSqsConsumer, type SqsConsumer } from '../sqs-consumer.js';
-import type { LocalFunction } from './functions.js';
+import { functionByArn, type LocalFunction } from './functions.js';
 import { LOCAL_ACCOUNT, LOCAL_REGION, type Resolver } from './intrinsics.js';
 import type { Json, Template } from './template.js';
 
@@ -57,7 +57,6 @@ export function startEventWiring(options: {
   log: (line: string) => void;
 }): EventWiring {
   const { template, resolver, functions, queueUrls, sqs, log } = options;
-  const functionByArn = (arn: string) => [...functions.values()].find((fn) => resolver.string({ 'Fn::GetAtt': [fn.name, 'Arn'] }, fn.name) === arn);
   const schedulers: Scheduler[] = [];
   const consumers: SqsConsumer[] = [];
   const patterned: { name: string; pattern: Json; targets: Target[] }[] = [];
@@ -84,7 +83,7 @@ export function startEventWiring(options: {
     if (rule.properties.State === 'DISABLED') continue;
     const targets = ((rule.properties.Targets ?? []) as Json[]).map((t, i): Target => {
       const arn = resolver.string(t.Arn, `${rule.logicalId}.Targets[${i}].Arn`);
-      const fn = functionByArn(arn);
+      const fn = functionByArn(functions, resolver, arn);
       if (!fn) throw new Error(`rule ${rule.logicalId}: its target ${arn} is not one of the template's functions`);
       const deadLetters = t.DeadLetterConfig as { Arn?: unknown } | undefined;
       const dlqArn = deadLetters?.Arn ? resolver.string(deadLetters.Arn, `${rule.logicalId} dead letters`) : undefined;

@@ -141,6 +141,11 @@ export class LocalFunction {
   }
 }
 
+/** The function a template ARN (a rule's target, an integration's URI) names, if it is one of ours. */
+export function functionByArn(functions: ReadonlyMap<string, LocalFunction>, resolver: Resolver, arn: string | undefined): LocalFunction | undefined {
+  return [...functions.values()].find((fn) => resolver.string({ 'Fn::GetAtt': [fn.name, 'Arn'] }, fn.name) === arn);
+}
+
 /** Lambda's own variables for a function, and the emulators in place of AWS's endpoints. */
 export function runtimeEnv(fn: TemplateFunction, endpoints: Record<string, string>): Record<string, string> {
   return {

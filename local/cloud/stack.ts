@@ -32,7 +32,7 @@ import { bundleRuntime, bundleSupervisor, GENESIS_WORKSPACE } from '../runtime-b
 import { Teardown } from '../teardown.js';
 import { startEventWiring, type EventWiring } from './events.js';
 import { startFargateStandIn } from './fargate.js';
-import { functionEnv, InvocationError, LocalFunction } from './functions.js';
+import { functionByArn, functionEnv, InvocationError, LocalFunction } from './functions.js';
 import { LOCAL_REGION, Resolver } from './intrinsics.js';
 import { LOCAL_API_ID, LOCAL_CREDENTIALS, provision, type Emulators } from './provision.js';
 import { functionsOf, synthesizeTemplate, type Json, type Template } from './template.js';
@@ -189,7 +189,7 @@ function routesOf(template: Template, resolver: Resolver, functions: ReadonlyMap
     const target = resolver.string(route.properties.Target, `${route.logicalId}.Target`);
     const integration = /^integrations\/(.+)$/.exec(target)?.[1];
     const uri = integration ? resolver.string(template.resource(integration).properties.IntegrationUri, `${integration}.IntegrationUri`) : undefined;
-    const fn = [...functions.values()].find((f) => resolver.string({ 'Fn::GetAtt': [f.name, 'Arn'] }, f.name) === uri);
+    const fn = functionByArn(functions, resolver, uri);
     if (!fn) throw new RouteWithoutHandlerError(`route ${key} (${route.logicalId}) leads to ${uri ?? target}, which is none of the template's functions`);
     return { method, path, handler: (event: APIGatewayProxyEventV2) => invokeForHttp(fn, event, log) };
   });

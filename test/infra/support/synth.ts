@@ -2,12 +2,12 @@
  * Synthesises the app the CDK CLI would (same builder, cdk.json's context) into a temporary cloud
  * assembly, once per test file, and reads what the tests look at out of the template.
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Template } from 'aws-cdk-lib/assertions';
 import { buildApp } from '../../../infra/build-app.js';
-import { REPO_ROOT } from '../../../infra/handler-function.js';
+import { cdkJsonContext } from '../../../local/cloud/template.js';
 import type { SyntropismStack } from '../../../infra/stack.js';
 
 export type Json = Record<string, any>;
@@ -22,9 +22,7 @@ export interface Synthesized {
   dispose: () => void;
 }
 
-export function cdkJsonContext(): Record<string, unknown> {
-  return JSON.parse(readFileSync(join(REPO_ROOT, 'cdk.json'), 'utf8')).context;
-}
+export { cdkJsonContext };
 
 /**
  * @param options.bundle run esbuild for every Lambda (slow); otherwise bundling is skipped, which
