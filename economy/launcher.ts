@@ -79,13 +79,25 @@ export interface Reconciled {
   waiting: string[];
   /** Agents whose step failed, with why; the others were handled. */
   failed: { agentId: string; error: string }[];
+  /** Agents holding a lease now (started or yet to start): what should be running. */
+  leased: number;
+  /** Runs the runner reported when the reconcile began. */
+  running: number;
 }
 
 export async function reconcile(deps: LauncherDeps): Promise<Reconciled> {
   const now = deps.clock.now();
   const [leases, running] = await Promise.all([deps.leases.activeLeases(now), deps.runner.running()]);
   const plan = planRuns(leases, running, now, deps.runner.resizable);
-  const result: Reconciled = { started: [], extended: [], stopped: [], waiting: plan.wait.map((t) => t.agentId), failed: [] };
+  const result: Reconciled = {
+    started: [],
+    extended: [],
+    stopped: [],
+    waiting: plan.wait.map((t) => t.agentId),
+    failed: [],
+    leased: new Set(leases.map((l) => l.agentId)).size,
+    running: running.length,
+  };
   const each = async <T>(items: readonly T[], agentOf: (item: T) => string, step: (item: T) => Promise<void>, done: string[]) => {
     for (const item of items) {
       try {

@@ -7,12 +7,13 @@
  *   applied twice changes nothing;
  * - a round left `clearing` by a crash is finished by the next invocation, whatever its tick.
  */
-import { clear } from './clearing.js';
+import { clear, type ResourceRound } from './clearing.js';
 import type { Config } from './config.js';
 import { DomainError } from './errors.js';
 import { activeSince, expiresAfter, heldByAgent, heldByLeases, leaseWindow, storedOutcome, type Bid, type Lease, type OracleState, type StoredOutcome } from './market.js';
 import { fateOf } from './lifecycle.js';
 import type { AgentDirectory, BidBook, Clock, LeaseBook, LedgerStore, PromptBook, RoundLog } from './ports.js';
+import { RESOURCES, type Resource } from './resources.js';
 
 export interface RoundDeps {
   rounds: RoundLog;
@@ -38,6 +39,8 @@ export type RoundReport =
       expiredPrompts: number;
       died: number;
       volume: number;
+      /** Each resource's market this round: offered, allocated, utilisation, reserve and market price (see clearing.ts). */
+      market: Record<Resource, Pick<ResourceRound, 'supply' | 'allocated' | 'utilisation' | 'reserve' | 'marketPrice'>>;
     };
 
 /**
@@ -83,7 +86,7 @@ export async function runRound(deps: RoundDeps, tick?: number): Promise<RoundRep
   const died = await decideFates(deps, round);
   const reserve = Object.fromEntries(Object.entries(outcome.resources).map(([r, stats]) => [r, stats.nextReserve])) as OracleState['reserve'];
   await deps.rounds.finish({ round, reserve, now: deps.clock.now() });
-  return { ran: true, round, resumed, winners: outcome.winners.length, ...applied, expired, expiredPrompts, died, volume: outcome.volume };
+  return { ran: true, round, resumed, winners: outcome.winners.length, ...applied, expired, expiredPrompts, died, volume: outcome.volume, market: marketOf(outcome) };
 }
 
 /** Clears the round and stores its outcome; if another invocation stored one first, that one is returned. */
@@ -201,4 +204,14 @@ async function inBatches<T, R>(items: readonly T[], step: (item: T) => Promise<R
   const results: R[] = [];
   for (let i = 0; i < items.length; i += size) results.push(...(await Promise.all(items.slice(i, i + size).map(step))));
   return results;
+}
+
+/** What the oracle reports of each resource's market (its telemetry publishes it). */
+function marketOf(outcome: StoredOutcome): Extract<RoundReport, { ran: true }>['market'] {
+  const market = {} as Extract<RoundReport, { ran: true }>['market'];
+  for (const r of RESOURCES) {
+    const { supply, allocated, utilisation, reserve, marketPrice } = outcome.resources[r];
+    market[r] = { supply, allocated, utilisation, reserve, marketPrice };
+  }
+  return market;
 }

@@ -28,6 +28,7 @@ import { Topic } from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { RESOURCES, type Resource } from '../economy/resources.js';
 import { METRICS_NAMESPACE } from '../lambdas/metrics-namespace.js';
 
 export interface MonitoringProps {
@@ -172,6 +173,8 @@ export class Monitoring extends Construct {
     this.dashboard = new Dashboard(this, 'Dashboard', { defaultInterval: Duration.hours(6) });
     const graph = (title: string, left: IMetric[], right: IMetric[] = []) => new GraphWidget({ title, left, right, width: 12, height: 6 });
     const oracleMetric = (name: string, statistic = 'Sum') => economy('oracle', name, statistic, round);
+    const resourceMetric = (metricName: string, resource: Resource) =>
+      new Metric({ namespace: METRICS_NAMESPACE, metricName, dimensionsMap: { service: 'oracle', resource }, statistic: 'Average', period: round });
     const apiErrors = [...props.apiFunctions].map(([entry, fn]) => fn.metricErrors({ statistic: 'Sum', period: five, label: entry }));
     this.dashboard.addWidgets(
       new TextWidget({ markdown: '# Syntropism\nRounds, agents, the ledger audit and the machinery. Alarms: the stack\'s alarms (docs/DEPLOY.md).', width: 24, height: 2 }),
@@ -179,6 +182,27 @@ export class Monitoring extends Construct {
     this.dashboard.addWidgets(
       graph('Rounds', [oracleMetric('RoundWinners'), oracleMetric('RoundSkipped')], [oracleMetric('RoundVolumeMicros')]),
       graph('Agents', [oracleMetric('AgentsStarted'), oracleMetric('AgentsDied'), oracleMetric('AgentStartFailures')]),
+    );
+    // How many live (the audit's census), hold a lease and run (the oracle's reconcile), as last seen.
+    this.dashboard.addWidgets(
+      graph('Agents alive, leased, running', [
+        economy('audit', 'AgentsAlive', 'Maximum', props.auditEvery).with({ label: 'alive' }),
+        oracleMetric('AgentsLeased', 'Maximum').with({ label: 'leased' }),
+        oracleMetric('AgentsRunning', 'Maximum').with({ label: 'running' }),
+      ]),
+      graph('Utilisation: allocated over offered (%)', RESOURCES.map((r) => resourceMetric('Utilisation', r).with({ label: r }))),
+    );
+    // Each resource's price beside its reserve, in pico-credits per unit(-second): scales differ, so a graph each.
+    this.dashboard.addWidgets(
+      ...RESOURCES.map(
+        (r) =>
+          new GraphWidget({
+            title: `${r}: market price and reserve (pico-credits)`,
+            left: [resourceMetric('MarketPrice', r).with({ label: 'market price' }), resourceMetric('ReservePrice', r).with({ label: 'reserve' })],
+            width: 6,
+            height: 6,
+          }),
+      ),
     );
     this.dashboard.addWidgets(
       graph('Ledger audit', [auditDrift], [economy('audit', 'Circulation', 'Maximum', props.auditEvery)]),

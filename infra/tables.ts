@@ -87,6 +87,8 @@ export class EconomyTables extends Construct {
     this.ledger.grantReadData(grantee);
     this.journal.grantReadData(grantee);
     this.records.grantWriteData(grantee);
+    // The census of living agents: the agents' index, queried (never a scan of the records).
+    this.records.grant(grantee, 'dynamodb:Query');
     this.acknowledgeIndexGrants(grantee);
   }
 

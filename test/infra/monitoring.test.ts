@@ -25,6 +25,10 @@ const alarmNamed = (json: Json, id: string) => {
   return found[0]!;
 };
 
+/** A dashboard body as CloudWatch gets it: `Fn::Join`'s parts, with each token (a region, a function's name) as TOKEN. */
+const dashboardText = (body: unknown): string =>
+  typeof body === 'string' ? body : ((body as { 'Fn::Join': [string, unknown[]] })['Fn::Join'][1].map((part) => (typeof part === 'string' ? part : 'TOKEN')).join(''));
+
 describe('monitoring, without an alarm e-mail', () => {
   let synth: Synthesized;
   let json: Json;
@@ -153,8 +157,14 @@ describe('monitoring, without an alarm e-mail', () => {
     const dashboards = resourcesOf(json, 'AWS::CloudWatch::Dashboard');
     expect(dashboards).toHaveLength(1);
     const body = JSON.stringify(dashboards[0]![1].Properties.DashboardBody);
-    for (const name of ['RoundWinners', 'RoundVolumeMicros', 'RoundSkipped', 'AgentsStarted', 'AgentsDied', 'AuditDrift', 'Circulation', 'ApproximateNumberOfMessagesVisible', 'Errors', '5xx']) {
+    for (const name of ['RoundWinners', 'RoundVolumeMicros', 'RoundSkipped', 'AgentsStarted', 'AgentsDied', 'AuditDrift', 'Circulation', 'ApproximateNumberOfMessagesVisible', 'Errors', '5xx', 'AgentsAlive', 'AgentsLeased', 'AgentsRunning']) {
       expect(body, name).toContain(name);
+    }
+    // Utilisation, market price and reserve of every resource, by the dimension the oracle publishes them under.
+    const widgets = (JSON.parse(dashboardText(dashboards[0]![1].Properties.DashboardBody)) as { widgets: { properties: { metrics?: unknown[][] } }[] }).widgets;
+    const series = widgets.flatMap((w) => w.properties.metrics ?? []).map((m) => m.filter((x) => typeof x === 'string').join(' '));
+    for (const resource of ['vcpu', 'memoryMiB', 'tokens', 'attention']) {
+      for (const name of ['Utilisation', 'MarketPrice', 'ReservePrice']) expect(series, `${name} ${resource}`).toContain(`Syntropism ${name} resource ${resource} service oracle`);
     }
     const apiFunctions = functionsOf(json).filter((f) => !['oracle', 'audit', 'metering', 'ecs-task-stopped'].includes(f.entry));
     for (const fn of [...apiFunctions, functionsOf(json).find((f) => f.entry === 'oracle')!]) expect(body, fn.entry).toContain(fn.logicalId);

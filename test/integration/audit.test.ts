@@ -30,7 +30,7 @@ describe('the scheduled audit', () => {
     const agent = await stack.api.createAgent(25_000_000);
 
     const clean = await auditWithMetrics();
-    expect(clean).toMatchObject({ AuditDrift: 0, AuditProblems: 0 });
+    expect(clean).toMatchObject({ AuditDrift: 0, AuditProblems: 0, AgentsAlive: 1 });
     expect(clean.Circulation).toBe((await stack.deps.audits.last())!.circulating);
     expect(await page()).toContain('ledger balanced');
 

@@ -9,13 +9,36 @@ describe('round telemetry', () => {
   it("logs the report and publishes the round's numbers in the embedded metric format", async () => {
     const lines = await jsonLinesOf(() => {
       const telemetry = roundTelemetry(new Metrics({ namespace: METRICS_NAMESPACE, serviceName: 'oracle' }));
-      telemetry({ ran: true, round: 7, resumed: false, winners: 2, settled: 2, voided: 0, expired: 1, expiredPrompts: 0, died: 1, volume: 1_500_000, launched: { started: ['a'], extended: [], stopped: [], waiting: [], failed: [{ agentId: 'b', error: 'quota' }] } });
+      const idle = { supply: 0, allocated: 0, utilisation: 0, reserve: 5, marketPrice: null };
+      telemetry({
+        ran: true,
+        round: 7,
+        resumed: false,
+        winners: 2,
+        settled: 2,
+        voided: 0,
+        expired: 1,
+        expiredPrompts: 0,
+        died: 1,
+        volume: 1_500_000,
+        market: { vcpu: { supply: 2048, allocated: 1536, utilisation: 0.75, reserve: 20_000, marketPrice: 31_000 }, memoryMiB: idle, tokens: idle, attention: idle },
+        launched: { started: ['a'], extended: [], stopped: [], waiting: [], failed: [{ agentId: 'b', error: 'quota' }], leased: 3, running: 2 },
+      });
     });
     const log = lines.find((l) => l.message === 'oracle round');
     expect(log).toMatchObject({ level: 'INFO', service: 'syntropism-oracle', report: { round: 7, died: 1 } });
-    const emf = lines.find((l) => '_aws' in l) as Record<string, unknown> & { _aws: { CloudWatchMetrics: { Namespace: string; Metrics: { Name: string }[] }[] } };
+    const emf = lines.find((l) => '_aws' in l && 'RoundWinners' in l) as Record<string, unknown> & { _aws: { CloudWatchMetrics: { Namespace: string; Metrics: { Name: string }[] }[] } };
     expect(emf._aws.CloudWatchMetrics[0]!.Namespace).toBe('Syntropism');
-    expect(emf).toMatchObject({ RoundVolumeMicros: 1_500_000, RoundWinners: 2, AgentsDied: 1, BidsExpired: 1, AgentsStarted: 1, AgentStartFailures: 1, service: 'oracle' });
+    expect(emf).toMatchObject({ RoundVolumeMicros: 1_500_000, RoundWinners: 2, AgentsDied: 1, BidsExpired: 1, AgentsStarted: 1, AgentStartFailures: 1, AgentsLeased: 3, AgentsRunning: 2, service: 'oracle' });
+    // Each resource's market in its own metric set, by the dimension `resource`; a price only where something traded.
+    const byResource = new Map<unknown, Record<string, unknown>>();
+    for (const l of lines.filter((l) => typeof l.resource === 'string')) byResource.set(l.resource, { ...byResource.get(l.resource), ...l });
+    expect([...byResource.keys()].sort()).toEqual(['attention', 'memoryMiB', 'tokens', 'vcpu']);
+    expect(byResource.get('vcpu')).toMatchObject({ Utilisation: 75, ReservePrice: 20_000, MarketPrice: 31_000, service: 'oracle' });
+    expect(byResource.get('tokens')).toMatchObject({ Utilisation: 0, ReservePrice: 5 });
+    expect(byResource.get('tokens')).not.toHaveProperty('MarketPrice');
+    const dims = (byResource.get('vcpu') as { _aws: { CloudWatchMetrics: { Dimensions: string[][] }[] } })._aws.CloudWatchMetrics[0]!.Dimensions;
+    expect(dims.flat()).toEqual(expect.arrayContaining(['service', 'resource']));
   });
 
   it('counts a round that did not run, so that a missed round shows', async () => {
