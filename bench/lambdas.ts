@@ -10,12 +10,12 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import { LAMBDA_ALIASES } from '../infra/handler-function.js';
-import { API_ROUTES, EVENT_ENTRIES } from '../lambdas/routes.js';
+import { API_ROUTES, UNROUTED_ENTRIES } from '../lambdas/routes.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 
 export async function benchLambdas(): Promise<void> {
-  const entries = [...new Set([...API_ROUTES.map((r) => r.entry), ...EVENT_ENTRIES])].sort();
+  const entries = [...new Set([...API_ROUTES.map((r) => r.entry), ...UNROUTED_ENTRIES])].sort();
   const out = mkdtempSync(join(tmpdir(), 'lambda-bundles-'));
   console.log('entry point                    bundle      cold import (median of 3)');
   for (const entry of entries) {

@@ -1,7 +1,8 @@
 /**
  * The HTTP API: the routes table of `lambdas/routes.ts` (which the handlers and the local gateway
  * read too), one Lambda per entry point, behind API Gateway's HTTP API with throttling on its one
- * stage and JSON access logs. Each function gets what its routes' rules say and nothing more:
+ * stage and on the operator's and human's routes, the gate (a Lambda authorizer) before the agents'
+ * and supervisors' routes, and JSON access logs. Each function gets what its routes' rules say and nothing more:
  * read or read-write on the tables (read-write includes every action a `TransactWriteItems`
  * needs), the operator token where the operator or the human is the caller, the model's settings
  * (`llm`) and the right to call it (`model`), the workspace bucket (`workspaces`), the metering
@@ -10,11 +11,12 @@
 import { Duration, Validations, type RemovalPolicy } from 'aws-cdk-lib';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import { CfnStage, HttpApi, HttpMethod, HttpStage, type HttpRoute, LogGroupLogDestination } from 'aws-cdk-lib/aws-apigatewayv2';
+import { HttpLambdaAuthorizer, HttpLambdaResponseType } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { entryPoints, throttleOf, type ApiRoute, type EntryPoint } from '../lambdas/routes.js';
+import { entryPoints, GATE_CACHE_SECONDS, GATED, throttleOf, type ApiRoute, type EntryPoint } from '../lambdas/routes.js';
 import { HandlerFunction } from './handler-function.js';
 import { grantInvokeModel, llmEnvironment } from './llm.js';
 import type { Metering } from './metering.js';
@@ -57,7 +59,7 @@ export const usesOperatorToken = (entry: EntryPoint): boolean => entry.auth.has(
 export class AgentHttpApi extends Construct {
   readonly api: HttpApi;
   readonly stage: HttpStage;
-  /** Each entry point's function, by entry (`get-me`, `human`…). */
+  /** Each entry point's function, by entry (`get-me`, `human`…, and `gate`, the authorizer). */
   readonly functions = new Map<string, NodejsFunction>();
   private readonly hasHumanPage: boolean;
 
@@ -94,6 +96,24 @@ export class AgentHttpApi extends Construct {
       },
     });
 
+    // The gate: agents' and supervisors' requests without a live credential stop here, before their
+    // route's function (lambdas/gate.ts); API Gateway answers a request without the header itself.
+    const gate = new HandlerFunction(this, 'Gate', {
+      entry: 'gate',
+      description: "Syntropism gate: the API's authorizer for agents' and supervisors' routes (lambdas/gate.ts)",
+      environment: props.environment,
+      timeout: Duration.seconds(5),
+      logRetention: props.logRetention,
+      logRemovalPolicy: props.logRemovalPolicy,
+    }).function;
+    props.tables.grantCredentialLookup(gate);
+    this.functions.set('gate', gate);
+    const authorizer = new HttpLambdaAuthorizer('Gate', gate, {
+      responseTypes: [HttpLambdaResponseType.SIMPLE],
+      identitySource: ['$request.header.Authorization'],
+      resultsCacheTtl: Duration.seconds(GATE_CACHE_SECONDS),
+    });
+
     // One function per entry point; routes that share an entry (the human page's) share its function.
     const routes: HttpRoute[] = [];
     for (const [name, entry] of entryPoints(props.routes)) {
@@ -125,7 +145,9 @@ export class AgentHttpApi extends Construct {
       }
 
       const integration = new HttpLambdaIntegration(`Integration-${name}`, fn);
-      for (const route of entry.routes) routes.push(...this.api.addRoutes({ path: route.path, methods: [HttpMethod[route.method]], integration }));
+      for (const route of entry.routes) {
+        routes.push(...this.api.addRoutes({ path: route.path, methods: [HttpMethod[route.method]], integration, ...(GATED.has(route.auth) ? { authorizer } : {}) }));
+      }
       this.functions.set(name, fn);
     }
 
@@ -143,7 +165,7 @@ export class AgentHttpApi extends Construct {
     Validations.of(this.api).acknowledge({
       id: 'AwsSolutions-APIG4',
       reason:
-        'Every handler authenticates its caller itself: an agent by its bearer credential, looked up by hash (lambdas/http/route.ts), the operator by the operator token or the human page session it signs; an API Gateway authorizer would repeat that lookup.',
+        "The agents' and supervisors' routes have the gate (a Lambda authorizer); the operator's routes (the operator token, checked by their handlers) and the human page's (a session cookie; its sign-in form is open by nature) have none, and are held to 5 requests a second (sign-in to 1) by route throttles instead.",
     });
   }
 

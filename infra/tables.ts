@@ -83,6 +83,12 @@ export class EconomyTables extends Construct {
   }
 
   /** The audit's: the ledger and the journal read (scanned), the records written (its last result), nothing else. */
+  /** The gate's one read: a credential's item, by its hash (records table). */
+  grantCredentialLookup(grantee: IGrantable): void {
+    this.records.grant(grantee, 'dynamodb:GetItem');
+    this.acknowledgeIndexGrants(grantee);
+  }
+
   grantAudit(grantee: IGrantable): void {
     this.ledger.grantReadData(grantee);
     this.journal.grantReadData(grantee);

@@ -103,8 +103,19 @@ export function throttleOf(route: Pick<ApiRoute, 'auth' | 'method' | 'path'>): T
   return undefined;
 }
 
-/** The entry points that no route calls: invoked by a schedule, a queue or an event. */
-export const EVENT_ENTRIES = ['oracle', 'audit', 'metering', 'ecs-task-stopped'] as const;
+/**
+ * Callers whose routes sit behind the gate (`lambdas/gate.ts`, API Gateway's authorizer): bearer
+ * credentials the records table knows. The operator's routes (five requests a second, an operator
+ * token from Secrets Manager) and the human page's (a session cookie; signing in is open by nature)
+ * are held by their throttles instead.
+ */
+export const GATED: ReadonlySet<Auth> = new Set<Auth>(['agent', 'supervisor']);
+
+/** How long API Gateway keeps the gate's answer for one Authorization header (seconds). */
+export const GATE_CACHE_SECONDS = 300;
+
+/** The entry points that no route calls: invoked by a schedule, a queue, an event, or API Gateway before a route (the gate). */
+export const UNROUTED_ENTRIES = ['oracle', 'audit', 'metering', 'ecs-task-stopped', 'gate'] as const;
 
 export const API_ROUTES: readonly ApiRoute[] = Object.entries(ROUTES).map(([key, rule]) => {
   const [method, path] = key.split(' ') as [Method, string];

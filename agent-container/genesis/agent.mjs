@@ -160,8 +160,8 @@ async function tendChildren(ctx, strategy, market, me, reserve) {
   if (!credential) return;
   const child = asAgent(credential);
   const status = await child.me();
-  if (status.status === 401) {
-    ctx.state.children = Object.fromEntries(Object.entries(ctx.state.children).filter(([other]) => other !== id)); // it died
+  if (status.status === 401 || status.status === 403) {
+    ctx.state.children = Object.fromEntries(Object.entries(ctx.state.children).filter(([other]) => other !== id)); // it died (the route says 401; in AWS, the gate before it 403)
     return;
   }
   if (status.status !== 200 || status.body.lease) return;

@@ -2,8 +2,8 @@
  * `npm start -- --cloud`: the economy run by the synthesised template's own wiring instead of the
  * local stack's. The template's tables, queues, buckets, secret, keys and agents' cluster are made
  * in the emulators (provision.ts); each of its functions runs with exactly its template
- * environment (functions.ts); the gateway serves the template's routes, each to the function its
- * integration names, as API Gateway v2 events; its rules fire on their schedules and its event
+ * environment (functions.ts); the gateway serves the template's routes, each behind its authorizer
+ * if it has one (authorizers.ts), to the function its integration names, as API Gateway v2 events; its rules fire on their schedules and its event
  * source mapping feeds metering (events.ts); the oracle's RunTask and StopTask go to moto's ECS,
  * where the Fargate stand-in runs each task's container (fargate.ts), agent code in the sandbox of
  * `npm start`, with the gateway's unix socket as its only way out. The genesis agent is created
@@ -25,6 +25,7 @@ import { dynamoDeps, type Deps } from '../../wiring/deps.js';
 import { startDynamoDbLocal } from '../dynamodb-local.js';
 import { startFauxqsProcess } from '../emulators.js';
 import { startGateway, type GatewayRoute } from '../gateway.js';
+import { authorizersOf } from './authorizers.js';
 import { genesisStrategy } from '../genesis.js';
 import { startMoto } from '../moto.js';
 import { assertPortFree } from '../preflight.js';
@@ -183,6 +184,7 @@ export async function startCloudStack(options: CloudStackOptions): Promise<Cloud
 
 /** The template's routes, each to the function its integration names. */
 function routesOf(template: Template, resolver: Resolver, functions: ReadonlyMap<string, LocalFunction>, log: (line: string) => void): GatewayRoute[] {
+  const authorizers = authorizersOf(template, resolver, functions);
   return template.ofType('AWS::ApiGatewayV2::Route').map((route) => {
     const key = String(route.properties.RouteKey);
     const [method, path] = key.split(' ') as [string, string];
@@ -191,7 +193,12 @@ function routesOf(template: Template, resolver: Resolver, functions: ReadonlyMap
     const uri = integration ? resolver.string(template.resource(integration).properties.IntegrationUri, `${integration}.IntegrationUri`) : undefined;
     const fn = functionByArn(functions, resolver, uri);
     if (!fn) throw new RouteWithoutHandlerError(`route ${key} (${route.logicalId}) leads to ${uri ?? target}, which is none of the template's functions`);
-    return { method, path, handler: (event: APIGatewayProxyEventV2) => invokeForHttp(fn, event, log) };
+    const authorize = authorizers.of(route);
+    return {
+      method,
+      path,
+      handler: async (event: APIGatewayProxyEventV2) => (authorize && (await authorize(event))) ?? invokeForHttp(fn, event, log),
+    };
   });
 }
 

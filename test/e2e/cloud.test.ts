@@ -17,6 +17,7 @@ import { freePort } from '../../local/free-port.js';
 import { AGENT_ROUTES, callEveryAgentRoute, trackRoutes } from '../support/agent-routes.js';
 import { hasMoto, MOTO_MISSING } from '../support/moto.js';
 import { SMALL_BUNDLE } from '../support/stack.js';
+import { newCredential } from '../../economy/credentials.js';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 let template: Template;
@@ -66,6 +67,41 @@ describe.skipIf(!hasMoto)(`the template's wiring, run locally${hasMoto ? '' : ` 
     const audit = await fetch(`${stack!.url}/admin/audit`, { headers: operator });
     expect(await audit.json()).toMatchObject({ ok: true, drift: 0 });
     expect(lines.filter((l) => l.startsWith('CRASH') || l.startsWith('function '))).toEqual([]);
+  });
+
+  it("stops requests without a live credential at the gate, as API Gateway does, and the route still authenticates what the gate let through", { timeout: 120_000 }, async () => {
+    const gate = [...stack!.functions.values()].find((fn) => fn.spec.entry === 'lambdas/gate.ts')!;
+    let gateCalls = 0;
+    const invoke = gate.invoke.bind(gate);
+    gate.invoke = (event) => ((gateCalls += 1), invoke(event));
+    const call = async (path: string, authorization?: string, method = 'GET') => {
+      const res = await fetch(`${stack!.url}${path}`, { method, headers: authorization ? { authorization } : {} });
+      return { status: res.status, body: (await res.json()) };
+    };
+    try {
+      // No header: API Gateway's own 401, without calling the gate.
+      expect(await call('/me')).toEqual({ status: 401, body: { message: 'Unauthorized' } });
+      expect(await call('/run/renewal', undefined, 'POST')).toEqual({ status: 401, body: { message: 'Unauthorized' } });
+      expect(gateCalls).toBe(0);
+      // A stranger's secret: the gate's 403, asked once and then cached for every gated route.
+      const stranger = `Bearer ${newCredential()}`;
+      expect(await call('/me', stranger)).toEqual({ status: 403, body: { message: 'Forbidden' } });
+      expect(await call('/bids', stranger, 'POST')).toEqual({ status: 403, body: { message: 'Forbidden' } });
+      expect(gateCalls).toBe(1);
+      // The operator's routes have no gate: their handler answers, in the API's own error shape.
+      expect(await call('/admin/audit')).toMatchObject({ status: 401, body: { error: { code: 'UNAUTHORIZED' } } });
+
+      // A living agent passes; once dead, the gate's cached yes still lets it through, and the route refuses it.
+      const operator = { authorization: `Bearer ${stack!.operatorToken}`, 'content-type': 'application/json' };
+      const res = await fetch(`${stack!.url}/admin/agents`, { method: 'POST', headers: operator, body: JSON.stringify({ endowment: 1_000_000 }) });
+      const { agentId, credential } = (await res.json()) as { agentId: string; credential: string };
+      expect((await call('/me', `Bearer ${credential}`)).status).toBe(200);
+      await stack!.deps.agents.bury({ agentId, round: 1, reason: 'dormant', judged: { available: 1_000_000, held: 0, pendingBids: 0 } });
+      expect(await call('/me', `Bearer ${credential}`)).toMatchObject({ status: 401, body: { error: { code: 'UNAUTHORIZED' } } });
+      expect(gateCalls).toBe(2);
+    } finally {
+      gate.invoke = invoke;
+    }
   });
 
   it('fails a function whose code reads a variable the template does not give it, as AWS would', { timeout: 180_000 }, async () => {

@@ -15,7 +15,7 @@ import { CONFIG_ENV } from '../../economy/config.js';
 import { REPO_ROOT } from '../../infra/handler-function.js';
 import { llmModelFromEnv } from '../../adapters/llm/settings.js';
 import { usesOperatorToken } from '../../infra/http-api.js';
-import { API_ROUTES, entryPoints, EVENT_ENTRIES, type ApiRoute, type Need } from '../../lambdas/routes.js';
+import { API_ROUTES, entryPoints, UNROUTED_ENTRIES, type ApiRoute, type Need } from '../../lambdas/routes.js';
 import { baseFromEnv } from '../../wiring/base.js';
 import { envReadsOf } from './support/env-reads.js';
 import { functionsOf, placeholderEnv, synthesize, type Synthesized, type TemplateFunction } from './support/synth.js';
@@ -96,7 +96,7 @@ function request(route: Pick<ApiRoute, 'method' | 'path'>, authorization?: strin
 describe('handler environments', () => {
   it('find the variables each handler reads (the scan sees the table names, the config, the token)', () => {
     // The API's entry points, and those invoked by a schedule, a queue or an event.
-    expect(fns).toHaveLength(new Set(API_ROUTES.map((r) => r.entry)).size + EVENT_ENTRIES.length);
+    expect(fns).toHaveLength(new Set(API_ROUTES.map((r) => r.entry)).size + UNROUTED_ENTRIES.length);
     for (const fn of fns) {
       expect([...reads.get(fn.entry)!], fn.entry).toEqual(expect.arrayContaining(['LEDGER_TABLE', 'JOURNAL_TABLE', 'RECORDS_TABLE', 'ROUND_SECONDS']));
       // Only the code of the operator's and the human's routes reads where the operator token is.

@@ -13,7 +13,7 @@ import { AGENT_CONTAINER_NAME, AGENT_IMAGE_CONTEXT } from '../../infra/agents.js
 import { REPO_ROOT } from '../../infra/handler-function.js';
 import { Metering } from '../../infra/metering.js';
 import { usesOperatorToken } from '../../infra/http-api.js';
-import { API_ROUTES, entryPoints, EVENT_ENTRIES } from '../../lambdas/routes.js';
+import { API_ROUTES, entryPoints, GATE_CACHE_SECONDS, UNROUTED_ENTRIES } from '../../lambdas/routes.js';
 import { allowedOn, arnOf, functionsOf, refOf, statementsOf, synthesize, type Json, type Synthesized, type TemplateFunction } from './support/synth.js';
 
 let synth: Synthesized;
@@ -83,7 +83,7 @@ describe('tables', () => {
 const entries = () => entryPoints(API_ROUTES);
 describe('Lambda functions', () => {
   it('are one per entry point of the API plus the oracle, the audit, the metering consumer and the task-stopped handler, Node 22 on arm64, each with its own log group with retention', () => {
-    expect(fns.map((f) => f.entry).sort()).toEqual([...entries().keys(), ...EVENT_ENTRIES].sort());
+    expect(fns.map((f) => f.entry).sort()).toEqual([...entries().keys(), ...UNROUTED_ENTRIES].sort());
     for (const fn of fns) {
       expect(fn.properties).toMatchObject({ Runtime: 'nodejs22.x', Architectures: ['arm64'], Handler: 'index.handler' });
       const logGroup = json.Resources[fn.properties.LoggingConfig.LogGroup.Ref];
@@ -209,6 +209,44 @@ describe('HTTP API', () => {
     for (const key of limited) expect(settings[key]!.ThrottlingRateLimit, key).toBeLessThan(50);
     const routeIds = resourcesOf('AWS::ApiGatewayV2::Route').map(([id]) => id);
     expect(json.Resources[stageId].DependsOn).toEqual(expect.arrayContaining(routeIds));
+  });
+
+  it("puts the gate before every agent's and supervisor's route, and only there: a simple-response Lambda authorizer on the Authorization header, its answers cached 5 minutes", () => {
+    const authorizers = resourcesOf('AWS::ApiGatewayV2::Authorizer');
+    expect(authorizers).toHaveLength(1);
+    const [authorizerId, authorizer] = authorizers[0]!;
+    expect(authorizer.Properties).toMatchObject({
+      AuthorizerType: 'REQUEST',
+      AuthorizerPayloadFormatVersion: '2.0',
+      EnableSimpleResponses: true,
+      IdentitySource: ['$request.header.Authorization'],
+      AuthorizerResultTtlInSeconds: GATE_CACHE_SECONDS,
+    });
+    expect(GATE_CACHE_SECONDS).toBe(300);
+    expect(JSON.stringify(authorizer.Properties.AuthorizerUri)).toContain(fnFor('gate').logicalId);
+    const routes = resourcesOf('AWS::ApiGatewayV2::Route').map(([, r]) => r.Properties);
+    for (const route of API_ROUTES) {
+      const props = routes.find((r) => r.RouteKey === `${route.method} ${route.path}`)!;
+      const gated = route.auth === 'agent' || route.auth === 'supervisor';
+      expect(props.AuthorizationType ?? 'NONE', `${route.method} ${route.path}`).toBe(gated ? 'CUSTOM' : 'NONE');
+      expect(props.AuthorizerId, `${route.method} ${route.path}`).toEqual(gated ? { Ref: authorizerId } : undefined);
+    }
+    // API Gateway, and this API only, may invoke it.
+    synth.template.hasResourceProperties('AWS::Lambda::Permission', {
+      Action: 'lambda:InvokeFunction',
+      FunctionName: arnOf(fnFor('gate').logicalId),
+      Principal: 'apigateway.amazonaws.com',
+      SourceArn: Match.objectLike({ 'Fn::Join': Match.arrayWith([Match.arrayWith([Match.stringLikeRegexp('/authorizers/')])]) }),
+    });
+  });
+
+  it("lets the gate read credentials' items in the records table and nothing else", () => {
+    const statements = statementsOf(json, fnFor('gate').roleLogicalId);
+    const { ledger, journal, records } = tables();
+    expect([...allowedOn(statements, arnOf(records))]).toEqual(['dynamodb:GetItem']);
+    for (const table of [ledger, journal]) expect([...allowedOn(statements, arnOf(table))], table).toEqual([]);
+    expect(fnFor('gate').environment.OPERATOR_TOKEN_SECRET_ARN).toBeUndefined();
+    expect(statements.filter((st) => !st.actions.every((a) => a.startsWith('logs:') || a === 'dynamodb:GetItem'))).toEqual([]);
   });
 
   it('gives its URL as the ApiUrl output', () => {

@@ -88,7 +88,7 @@ describe('the ECS runner and stopping tasks', () => {
     };
     const credentials = new MemoryRunCredentials();
     const leases = { activeLeases: () => Promise.resolve([lease]), agentLeases: () => Promise.resolve([lease]), closeLease: () => Promise.reject(new Error('no')) };
-    expect(await reconcile({ leases, runner, clock: { now: () => 1_000_500 }, credentials })).toEqual({ started: [], extended: [], stopped: [], waiting: ['saving'], failed: [] });
+    expect(await reconcile({ leases, runner, clock: { now: () => 1_000_500 }, credentials })).toEqual({ started: [], extended: [], stopped: [], waiting: ['saving'], failed: [], leased: 1, running: 1 });
     expect(sent.filter((name) => !/^(ListTasks|DescribeTasks)$/.test(name))).toEqual([]);
     expect(credentials.calls).toEqual([]); // nothing issued: the stopping task's supervisor keeps its token
   });

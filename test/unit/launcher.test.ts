@@ -180,7 +180,7 @@ describe('reconciling', () => {
     runner.log.length = 0;
     const result = await reconcile(deps);
     expect(runner.log[0]).toBe('stop old');
-    expect(result).toEqual({ stopped: ['old'], extended: [], started: ['y'], waiting: [], failed: [{ agentId: 'x', error: 'quota' }] });
+    expect(result).toEqual({ stopped: ['old'], extended: [], started: ['y'], waiting: [], failed: [{ agentId: 'x', error: 'quota' }], leased: 2, running: 1 });
     // The failed start leaves no credential behind.
     expect(credentials.runs.has('x')).toBe(false);
     runner.failFor.clear();
@@ -198,13 +198,13 @@ describe('reconciling', () => {
     leases.push(lease('a', 'a2', T + 60_000, 60, 1024));
     now.t = T + 60_000;
     runner.log.length = 0;
-    expect(await reconcile(deps)).toEqual({ stopped: ['a'], extended: [], started: [], waiting: [], failed: [] });
+    expect(await reconcile(deps)).toEqual({ stopped: ['a'], extended: [], started: [], waiting: [], failed: [], leased: 1, running: 1 });
     expect(runner.log).toEqual(['stop a']);
     // The old run's secrets stay while it saves the workspace: revoked when its end is seen.
     expect(credentials.valid(old.credential!, now.t)).toBe(true);
     // Still stopping at the next reconcile: the agent waits, its old run is left alone.
     now.t += 5_000;
-    expect(await reconcile(deps)).toEqual({ stopped: [], extended: [], started: [], waiting: ['a'], failed: [] });
+    expect(await reconcile(deps)).toEqual({ stopped: [], extended: [], started: [], waiting: ['a'], failed: [], leased: 1, running: 1 });
     expect(runner.log).toEqual(['stop a']);
     // Gone: the new run starts, at the new size, with new secrets.
     runner.finish('a');
