@@ -49,7 +49,7 @@ export function authorizersOf(template: Template, resolver: Resolver, functions:
     of(route: { logicalId: string; properties: Record<string, unknown> }): Authorize | undefined {
       const type = route.properties.AuthorizationType ?? 'NONE';
       if (type === 'NONE') return undefined;
-      if (type !== 'CUSTOM') throw new Error(`route ${route.logicalId}: authorization ${String(type)} does not run locally`);
+      if (type !== 'CUSTOM') throw new Error(`route ${route.logicalId}: authorization ${JSON.stringify(type)} does not run locally`);
       // A reference to the authorizer resource in the template (its id in API Gateway has no local meaning).
       const id = (route.properties.AuthorizerId as { Ref?: string } | undefined)?.Ref;
       if (!id) throw new Error(`route ${route.logicalId}: AuthorizerId is no reference to the template's authorizer`);
