@@ -16,14 +16,10 @@
  * lease, so its resources return to the market at the next round.
  */
 import { activeLease, runEndsAt, type Lease } from './market.js';
+import { CREDENTIAL_GRACE_MS } from './run-grace.js';
 import type { Clock, LeaseBook, RunCredentials, RunExit, Runner, RunningAgent, RunTarget } from './ports.js';
 
-/**
- * How long a run's credential outlives the run's planned end: the window of the hard stop (the
- * agent process gets SIGTERM at the end and is killed within 2 s). A run that ends is revoked at
- * once; this only bounds a credential whose revocation was lost.
- */
-export const CREDENTIAL_GRACE_MS = 5_000;
+export { CREDENTIAL_GRACE_MS } from './run-grace.js';
 
 export interface LauncherDeps {
   leases: Pick<LeaseBook, 'activeLeases' | 'agentLeases' | 'closeLease'>;

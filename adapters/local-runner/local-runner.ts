@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import type { UsageReport } from '../../economy/metering.js';
 import type { ExitReason, RunExit, Runner, RunningAgent, RunSpec, RunTarget } from '../../economy/ports.js';
 import { bundleQuantities, type Bundle } from '../../economy/resources.js';
+import { RENEWAL_GRACE_MS, RENEWAL_POLL_MS } from '../../economy/run-grace.js';
 import { confine, detectLimiter, type Confinement, type LimiterKind, type Limits } from './limits.js';
 import { DEFAULT_AGENT_UID, SANDBOX_PATHS, sandboxCommand } from './sandbox.js';
 import { tiedCommand } from './tied-process.js';
@@ -40,6 +41,8 @@ export interface LocalRunnerOptions {
   meterMs?: number;
   /** At a run's end: the renewal that continues it, if one was won (see `continuation` in economy/launcher.ts). */
   continuation?: (run: RunningAgent) => Promise<RunTarget | undefined>;
+  /** How long a run is held, frozen, past its end for its renewal (economy/run-grace.ts; ms). */
+  renewalGraceMs?: number;
   /** Where measured usage goes (the metering queue). */
   onUsage?: (report: UsageReport) => Promise<void>;
   onExit?: (exit: RunExit) => void;
@@ -62,7 +65,7 @@ interface Run {
   cpuReported: number;
 }
 
-/** How long the check for a late renewal may take at a run's end before the run is stopped. */
+/** How long one check for a renewal may take at a run's end. */
 const RENEWAL_CHECK_MS = 800;
 
 export class LocalRunner implements Runner {
@@ -197,21 +200,52 @@ export class LocalRunner implements Runner {
     run.endTimer = setTimeout(() => void this.atEnd(run), Math.max(0, run.spec.endsAt - Date.now()));
   }
 
-  /** The end of the run's lease: go on if a renewal was won by now, else stop. */
+  /**
+   * The end of the run's lease: go on if a renewal was won by now; else hold the run, frozen, while
+   * the round at this boundary settles (economy/run-grace.ts), and go on if it renews the run, or stop.
+   */
   private async atEnd(run: Run): Promise<void> {
     if (isOver(run)) return;
     const endsAt = run.spec.endsAt;
-    let next: RunTarget | undefined;
-    if (this.options.continuation) {
+    const unchanged = () => !isOver(run) && run.spec.endsAt === endsAt; // not stopped or extended meanwhile
+    let next = await this.renewalOf(run);
+    if (!next && unchanged()) {
+      const until = endsAt + (this.options.renewalGraceMs ?? RENEWAL_GRACE_MS);
+      this.signal(run, 'SIGSTOP');
       try {
-        next = await withTimeout(this.options.continuation(view(run)), RENEWAL_CHECK_MS);
-      } catch (err) {
-        this.options.log?.(`agent ${run.spec.agentId}: the renewal check failed (${err instanceof Error ? err.message : String(err)}); stopping at the lease's end`);
+        while (!next && unchanged() && Date.now() < until) {
+          await new Promise((resolve) => setTimeout(resolve, Math.min(RENEWAL_POLL_MS, Math.max(0, until - Date.now()))));
+          next = await this.renewalOf(run);
+        }
+      } finally {
+        this.signal(run, 'SIGCONT');
       }
     }
-    if (isOver(run) || run.spec.endsAt !== endsAt) return; // stopped or extended meanwhile
+    if (!unchanged()) return;
     if (next && next.endsAt > endsAt) this.apply(run, next);
     else this.terminate(run, 'lease-ended');
+  }
+
+  /** The renewal that continues the run, if one has been won by now. */
+  private async renewalOf(run: Run): Promise<RunTarget | undefined> {
+    if (!this.options.continuation) return undefined;
+    try {
+      return await withTimeout(this.options.continuation(view(run)), RENEWAL_CHECK_MS);
+    } catch (err) {
+      this.options.log?.(`agent ${run.spec.agentId}: the renewal check failed (${err instanceof Error ? err.message : String(err)})`);
+      return undefined;
+    }
+  }
+
+  /** A signal to the agent runtime and what it started, past bwrap (which passes no signal on: it would die of it, and the sandbox with it). */
+  private signal(run: Run, signal: NodeJS.Signals): void {
+    for (const pid of [run.child.pid, ...descendants(run.child.pid)].filter((p): p is number => p !== undefined && command(p) !== 'bwrap')) {
+      try {
+        process.kill(pid, signal);
+      } catch {
+        // already gone
+      }
+    }
   }
 
   /** SIGTERM to the agent, then every process of the run killed, by `killAfterMs` at the latest. */
@@ -219,14 +253,8 @@ export class LocalRunner implements Runner {
     if (run.exitedAt !== undefined) return;
     run.stopping ??= reason;
     clearTimeout(run.endTimer);
-    // To the agent runtime itself: bwrap passes no signal on (it would die of it, and the sandbox with it).
-    for (const pid of [run.child.pid, ...descendants(run.child.pid)].filter((p): p is number => p !== undefined && command(p) !== 'bwrap')) {
-      try {
-        process.kill(pid, 'SIGTERM');
-      } catch {
-        // already gone
-      }
-    }
+    this.signal(run, 'SIGTERM');
+    this.signal(run, 'SIGCONT'); // a held run, to act on it
     // The runtime finishes its step, saves its state and exits; whatever is left is killed.
     run.killTimer ??= setTimeout(() => run.confinement.killAll(run.child.pid), this.options.killAfterMs ?? 1000);
   }

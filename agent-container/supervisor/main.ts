@@ -3,8 +3,9 @@
  * unseals the run's secrets (KMS, with its task role: the only right that role has), copies the
  * agent's workspace down (seeded from the genesis code for whatever the workspace lacks), and runs
  * the agent process as an unprivileged user that gets nothing but the workspace, its credential
- * and the API's address. It keeps the lease clock (asking the API about renewals, and once more at
- * the end, so a renewal won in the last second goes on in the same process), measures the task's
+ * and the API's address. It keeps the lease clock (asking the API about renewals, and at the end
+ * holding the agent, frozen, while the round at that boundary settles, so that a renewal it wins
+ * goes on in the same process: economy/run-grace.ts), measures the task's
  * usage from its cgroup and reports it through the API with its own token, which agent code never
  * sees. At the end it stops the agent (SIGTERM, then SIGKILL), reports the last usage, copies the
  * workspace back up and exits, which ends the task.
@@ -17,6 +18,7 @@ import { z } from 'zod';
 import { SupervisorApi } from './api.js';
 import { ownCgroupUsage } from './cgroup-usage.js';
 import { syncDown, syncUp } from './workspace-sync.js';
+import { RENEWAL_GRACE_MS, RENEWAL_POLL_MS } from '../../economy/run-grace.js';
 
 const env = z
   .object({
@@ -34,6 +36,8 @@ const env = z
     SYNTROPISM_METER_SECONDS: z.coerce.number().positive().default(10),
     /** How often the lease clock is checked with the API between renewals. */
     SYNTROPISM_CLOCK_SECONDS: z.coerce.number().positive().default(5),
+    /** How long the agent is held, frozen, past its lease's end for a renewal (economy/run-grace.ts). */
+    SYNTROPISM_RENEWAL_GRACE_SECONDS: z.coerce.number().nonnegative().default(RENEWAL_GRACE_MS / 1000),
   })
   .parse(process.env);
 
@@ -119,42 +123,70 @@ async function main(): Promise<number> {
   const report = (final: boolean) => (reporting = reporting.then(() => send(final)));
   const meter = setInterval(() => void report(false), env.SYNTROPISM_METER_SECONDS * 1000);
 
-  // The lease clock: the end moves with every renewal the API reports; at the end, one last check.
+  // The lease clock: the end moves with every renewal the API reports; at the end, a hold for the boundary's round.
   let endsAt = env.SYNTROPISM_LEASE_ENDS_AT;
+  let holding = false;
+  const signalAgent = (signal: NodeJS.Signals) => {
+    try {
+      process.kill(-agent.pid!, signal);
+    } catch {
+      // already gone
+    }
+  };
   const stopAgent = () => {
     if (run.stopping) return;
     run.stopping = true;
     log('the lease is over: stopping the agent');
-    const kill = (signal: NodeJS.Signals) => {
-      try {
-        process.kill(-agent.pid!, signal);
-      } catch {
-        // already gone
-      }
-    };
-    kill('SIGTERM');
-    setTimeout(() => kill('SIGKILL'), 1000).unref();
+    signalAgent('SIGTERM');
+    signalAgent('SIGCONT'); // a held agent, to act on it
+    setTimeout(() => signalAgent('SIGKILL'), 1000).unref();
   };
-  const follow = async (timeoutMs?: number) => {
+  /** Asks when the run ends now; a later end (a renewal) moves `endsAt`. False when the run is over, as far as the API knows. */
+  const follow = async (timeoutMs?: number): Promise<boolean> => {
     try {
       const clock = await api.clock(endsAt, timeoutMs);
-      if (clock.runsUntil === null) stopAgent();
-      else if (clock.runsUntil > endsAt) endsAt = clock.runsUntil;
+      if (clock.runsUntil === null) return false;
+      if (clock.runsUntil > endsAt) endsAt = clock.runsUntil;
     } catch (err) {
       log('could not check the lease:', err instanceof Error ? err.message : err);
     }
+    return true;
   };
-  const poll = setInterval(() => void follow(), env.SYNTROPISM_CLOCK_SECONDS * 1000);
+  const poll = setInterval(() => void follow().then((on) => on || holding || stopAgent()), env.SYNTROPISM_CLOCK_SECONDS * 1000);
+  const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+  /**
+   * The lease's end without a renewal yet: the agent is frozen while the round at this boundary
+   * settles (economy/run-grace.ts), and goes on in this process if that round renews it.
+   */
+  const holdForRenewal = async (before: number): Promise<boolean> => {
+    holding = true;
+    signalAgent('SIGSTOP');
+    const until = before + env.SYNTROPISM_RENEWAL_GRACE_SECONDS * 1000;
+    try {
+      while (Date.now() < until && !run.stopping && !agentExited()) {
+        await sleep(Math.min(RENEWAL_POLL_MS, Math.max(0, until - Date.now())));
+        await follow(800);
+        if (endsAt > before) return true;
+      }
+      return false;
+    } finally {
+      holding = false;
+      signalAgent('SIGCONT');
+    }
+  };
   const watch = async () => {
     while (!run.over && !run.stopping) {
       const left = endsAt - Date.now();
       if (left > 0) {
-        await new Promise((resolve) => setTimeout(resolve, Math.min(left, 250)));
+        await sleep(Math.min(left, 250));
         continue;
       }
       const before = endsAt;
       await follow(800);
-      if (endsAt === before && !agentExited()) stopAgent();
+      if (endsAt > before || agentExited()) continue;
+      log('the lease is over and no renewal yet: holding the agent for the round at this boundary');
+      if (await holdForRenewal(before)) log('renewed: the agent goes on');
+      else if (!agentExited()) stopAgent();
     }
   };
   process.once('SIGTERM', () => stopAgent()); // ECS stops the task: same as the end

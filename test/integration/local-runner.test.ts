@@ -6,7 +6,7 @@
  * it stops the run within 2 s, whatever the agent does, and the credential stops working; the
  * kernel kills a run that outgrows its memory and its lease closes.
  */
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
@@ -45,6 +45,7 @@ beforeAll(async () => {
     api: { sandbox: true, socket: socketPath },
     meterMs: 1000,
     continuation: (run) => continuation(launcher, run),
+    renewalGraceMs: HOLD_MS,
     onUsage: async (report) => {
       await client.send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: JSON.stringify(report) }));
     },
@@ -64,6 +65,30 @@ afterAll(async () => {
 });
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+/** How long a run without a renewal is held past its end here (economy/run-grace.ts: 10 s by default). */
+const HOLD_MS = 3000;
+
+/** The states (/proc's third field: R, S, T…) of the run's processes inside its sandbox. */
+function sandboxStates(pid: number): string[] {
+  const children = (p: number): number[] => {
+    try {
+      return readdirSync(`/proc/${p}/task`).flatMap((t) => readFileSync(`/proc/${p}/task/${t}/children`, 'utf8').split(' ').filter(Boolean).map(Number));
+    } catch {
+      return [];
+    }
+  };
+  const all = (p: number): number[] => children(p).flatMap((c) => [c, ...all(c)]);
+  return all(pid)
+    .map((p) => {
+      try {
+        const stat = readFileSync(`/proc/${p}/stat`, 'utf8');
+        return readFileSync(`/proc/${p}/comm`, 'utf8').trim() === 'bwrap' ? '' : stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+      } catch {
+        return '';
+      }
+    })
+    .filter(Boolean);
+}
 
 /** Waits for the next whole second, so the oracle sees a new schedule tick. */
 const nextTick = () => sleep(1000 - (Date.now() % 1000) + 20);
@@ -116,7 +141,7 @@ describe('the local runner', () => {
     expect(['cgroup-v2', 'cgroup-v1', 'prlimit']).toContain(runner.limiter);
   });
 
-  it('runs a winner for its lease, measures its usage from outside, and stops it within 2 s of the end', async () => {
+  it('runs a winner for its lease, measures its usage from outside, and stops it within 2 s of the end of its hold for a renewal', async () => {
     // A quarter vCPU makes even Node's start-up slow: give it long enough to report twice.
     const agent = await agentWith(WORKER, { vcpu: 0.25, memoryMiB: 512, durationSeconds: 6 });
     expect((await agent.bid()).status).toBe(201);
@@ -128,8 +153,8 @@ describe('the local runner', () => {
     const exit = await until(() => exits.find((e) => e.agentId === agent.agentId), 'the run to end');
     expect(exit.reason).toBe('lease-ended');
     const endsAt = Number(lease.endsAt);
-    expect(exit.at).toBeGreaterThanOrEqual(endsAt);
-    expect(exit.at).toBeLessThan(endsAt + 2000);
+    expect(exit.at).toBeGreaterThanOrEqual(endsAt + HOLD_MS);
+    expect(exit.at).toBeLessThan(endsAt + HOLD_MS + 2000);
     expect(runner.pid(agent.agentId)).toBeUndefined();
     // The runtime itself heard SIGTERM (not only bwrap, which passes no signal on) and finished its step.
     expect(readFileSync(join(dataDir, 'logs', `${agent.agentId}.log`), 'utf8')).toContain('SIGTERM: finishing the current step');
@@ -147,7 +172,7 @@ describe('the local runner', () => {
     expect(usage.peakMemoryBytes).toBeGreaterThan(10 * 1024 * 1024);
   });
 
-  it('kills every process of a run that ignores SIGTERM within 2 s of its end', async () => {
+  it('kills every process of a run that ignores SIGTERM within 2 s of the end of its hold', async () => {
     const marker = String(900_000 + Math.floor(Math.random() * 99_999));
     const stubborn = await agentWith(
       `import { spawn } from 'node:child_process';
@@ -162,7 +187,7 @@ describe('the local runner', () => {
     const lease = (await me(stubborn.credential)).body.lease;
     const exit = await until(() => exits.find((e) => e.agentId === stubborn.agentId), 'the stubborn run to end');
     expect(exit.reason).toBe('lease-ended');
-    expect(exit.at).toBeLessThan(Number(lease.endsAt) + 2000);
+    expect(exit.at).toBeLessThan(Number(lease.endsAt) + HOLD_MS + 2000);
     const { execSync } = await import('node:child_process');
     expect(execSync(`ps -eo args | grep -c "^sleep ${marker}$" || true`).toString().trim()).toBe('0');
   });
@@ -217,8 +242,39 @@ describe('the local runner', () => {
     const exit = await until(() => exits.find((e) => e.agentId === agent.agentId), 'the renewed run to end');
     expect(exit.reason).toBe('lease-ended');
     expect(exit.at).toBeGreaterThanOrEqual(second + 4000);
-    expect(exit.at).toBeLessThan(second + 4000 + 2000);
+    expect(exit.at).toBeLessThan(second + 4000 + HOLD_MS + 2000);
     // Never refused while it ran, across both renewals.
+    expect(agent.state().statuses).toEqual({ 200: expect.any(Number) });
+  });
+
+  it('holds a run past its end, frozen, for the round at that boundary, and goes on in the same process when that round renews it', async () => {
+    const agent = await agentWith(WORKER, { vcpu: 0.25, memoryMiB: 512, durationSeconds: 4 });
+    expect((await agent.bid()).status).toBe(201);
+    expect((await round())?.started).toEqual([agent.agentId]);
+    const pid = runner.pid(agent.agentId)!;
+    const endsAt = Number((await me(agent.credential)).body.lease.endsAt);
+    expect((await agent.bid()).status).toBe(201);
+
+    // Past the end, no round yet: the run is held, every process of it stopped (T), and it says nothing.
+    await sleep(endsAt - Date.now() + 1200);
+    expect(runner.pid(agent.agentId)).toBe(pid);
+    const held = sandboxStates(pid);
+    expect(held.length).toBeGreaterThan(0);
+    expect(held.every((state) => state === 'T'), held.join(',')).toBe(true);
+    const heard = agent.state().statuses[200];
+
+    // The round at the boundary, late: it renews the run, which goes on in the same process.
+    await round({ launch: false });
+    const renewedUntil = Number((await me(agent.credential)).body.runsUntil);
+    expect(renewedUntil).toBeGreaterThan(endsAt);
+    await until(() => sandboxStates(pid).some((state) => state !== 'T'), 'the run to go on', 3000);
+    await until(() => agent.state().statuses[200] > heard, 'the renewed run to call the API again', 10_000);
+    expect(runner.pid(agent.agentId)).toBe(pid);
+    expect(exits.find((e) => e.agentId === agent.agentId)).toBeUndefined();
+
+    const exit = await until(() => exits.find((e) => e.agentId === agent.agentId), 'the renewed run to end');
+    expect(exit.reason).toBe('lease-ended');
+    expect(exit.at).toBeGreaterThanOrEqual(renewedUntil + HOLD_MS);
     expect(agent.state().statuses).toEqual({ 200: expect.any(Number) });
   });
 

@@ -73,6 +73,9 @@ const nextTick = () => sleep(1000 - (Date.now() % 1000) + 20);
  * for the task, and run the supervisor as the task's main process, in a cgroup of its own (which
  * it measures), with an empty workspace directory and the API's stage URL (ending in '/').
  */
+/** How long the supervisor holds a run past its end for a renewal here (economy/run-grace.ts: 10 s by default). */
+const HOLD_MS = 2000;
+
 async function startTask(agentId: string, lease: { leaseId: string; endsAt: number }) {
   const secrets = await stack.deps.credentials.issue(agentId, lease.endsAt + CREDENTIAL_GRACE_MS);
   const sealed = await kms.send(new EncryptCommand({ KeyId: keyId, Plaintext: Buffer.from(JSON.stringify(secrets)), EncryptionContext: { agentId } }));
@@ -96,6 +99,7 @@ async function startTask(agentId: string, lease: { leaseId: string; endsAt: numb
       SYNTROPISM_AGENT_UID: String(AGENT_UID),
       SYNTROPISM_METER_SECONDS: '1',
       SYNTROPISM_CLOCK_SECONDS: '1',
+      SYNTROPISM_RENEWAL_GRACE_SECONDS: String(HOLD_MS / 1000),
       AWS_ENDPOINT_URL_KMS: moto.endpoint,
       AWS_REGION: 'us-east-1',
       AWS_ACCESS_KEY_ID: 'testing',
@@ -146,14 +150,24 @@ describe.skipIf(!hasMoto)(`the agent task's supervisor${hasMoto ? '' : ` (${MOTO
     expect((await bid()).status).toBe(201);
     await nextTick();
     expect(await stack.oracle()).toMatchObject({ ran: true, winners: 1 });
+    const renewedUntil = (await stack.api.call('GET', '/me', { token: agent.credential })).body.runsUntil as number;
+    expect(renewedUntil).toBe(lease.endsAt + 5000);
+
+    // A renewal whose round settles after the run's end: the supervisor holds the agent for it, and goes on.
+    expect((await bid()).status).toBe(201);
+    await sleep(renewedUntil - Date.now() + 300);
+    await nextTick();
+    expect(await stack.oracle()).toMatchObject({ ran: true, winners: 1 });
     const runsUntil = (await stack.api.call('GET', '/me', { token: agent.credential })).body.runsUntil as number;
-    expect(runsUntil).toBe(lease.endsAt + 5000);
+    expect(runsUntil).toBeGreaterThan(renewedUntil + 5000);
 
     expect(await exited, output()).toBe(0);
     const stoppedAt = Date.now();
     await cgroup.dispose();
-    expect(stoppedAt).toBeGreaterThanOrEqual(runsUntil);
-    expect(stoppedAt).toBeLessThan(runsUntil + 6000); // the end, the stop, the last report and the upload
+    expect(output()).toContain('no renewal yet: holding the agent');
+    expect(output()).toContain('renewed: the agent goes on');
+    expect(stoppedAt).toBeGreaterThanOrEqual(runsUntil + HOLD_MS);
+    expect(stoppedAt).toBeLessThan(runsUntil + HOLD_MS + 6000); // the end, its hold, the stop, the last report and the upload
 
     // The workspace came back up, with what the agent saw.
     const state = JSON.parse(await (await s3.send(new GetObjectCommand({ Bucket: 'workspaces', Key: `workspaces/${agent.agentId}/state.json` }))).Body!.transformToString());
