@@ -4,6 +4,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { greedyByDensity } from '../../economy/allocation.js';
 import { bundleReserve, clear, nextReserve, type PendingBid, type Prices, type RoundInput } from '../../economy/clearing.js';
 import { exactOptimum } from '../../economy/exact-optimum.js';
 import { addQuantities, bundleQuantities, fits, zeroQuantities, type Bundle, type Quantities } from '../../economy/resources.js';
@@ -207,12 +208,18 @@ describe('clear', () => {
         { bidId: 's2', agentId: 'z', bundle: small, amount: 450_000, placedAt: 2 },
       ],
     };
-    // Densities: s1 1.2 > big 1.0 > s2 0.9 (per unit of size). s1 wins, big no longer fits, s2 fits.
+    // Densities: s1 1.2 > big 1.0 > s2 0.9 (per unit of size). By density s1 wins, big no longer
+    // fits, s2 fits: welfare 1,050,000. By amount (and by amount / √size) big wins alone: 1,000,000.
     const outcome = clear(input);
     expect(outcome.winners.map((w) => w.bidId)).toEqual(['s1', 's2']);
-    // s1 must stay ahead of big (density 1.0), and big, placed earlier, wins a tie: s1 pays 500,001.
-    // s2 takes what is left whatever it bids: it pays its reserve.
-    expect(outcome.winners.map((w) => w.payment)).toEqual([500_001, bundleReserve(small, reserve)]);
+    // s1 needs s1 + 450,000 ≥ 1,000,000 for the density pass to be chosen (it is tried first, so
+    // it wins an equal welfare): it pays 550,000; s2 likewise pays 1,000,000 − 600,000.
+    expect(outcome.winners.map((w) => w.payment)).toEqual([550_000, 400_000]);
+    // Greedy by density alone (the rule on very large rounds): s1 must only stay ahead of big
+    // (density 1.0; big, placed earlier, wins a tie), and s2 takes what is left whatever it bids.
+    const byDensity = clear(input, greedyByDensity);
+    expect(byDensity.winners.map((w) => w.bidId)).toEqual(['s1', 's2']);
+    expect(byDensity.winners.map((w) => w.payment)).toEqual([500_001, bundleReserve(small, reserve)]);
     expect(outcome.resources.vcpu).toMatchObject({ allocated: 1024, utilisation: 1, nextReserve: 1_100_000 });
     expect(outcome.resources.tokens).toMatchObject({ allocated: 0, utilisation: 0, nextReserve: 1_000_000, marketPrice: null });
   });
