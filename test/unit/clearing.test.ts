@@ -1,6 +1,7 @@
 /**
- * The clearing, exhaustively: properties over random rounds (fast-check), truthfulness on small
- * instances, and the welfare of the greedy allocation against a brute-force optimum.
+ * The clearing, exhaustively: properties over random rounds (fast-check, fixed seeds),
+ * truthfulness on small instances, and the welfare of the allocation against a brute-force
+ * optimum. The allocation rules one by one: allocation.test.ts.
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -97,7 +98,7 @@ describe('clear', () => {
         const seen = [...outcome.winners.map((w) => w.bidId), ...outcome.losers, ...outcome.belowReserve].sort();
         expect(seen).toEqual(input.bids.map((b) => b.bidId).sort());
       }),
-      { numRuns: 500 },
+      { numRuns: 500, seed: 1 },
     );
   });
 
@@ -116,7 +117,7 @@ describe('clear', () => {
         for (const id of outcome.belowReserve) expect(byId.get(id)!.amount).toBeLessThan(bundleReserve(byId.get(id)!.bundle, input.reserve));
         expect(outcome.volume).toBe(outcome.winners.reduce((s, w) => s + w.payment, 0));
       }),
-      { numRuns: 500 },
+      { numRuns: 500, seed: 2 },
     );
   });
 
@@ -128,7 +129,7 @@ describe('clear', () => {
           expect(clear({ ...input, bids: shuffled })).toEqual(clear(input));
         },
       ),
-      { numRuns: 300 },
+      { numRuns: 300, seed: 3 },
     );
   });
 
@@ -147,7 +148,7 @@ describe('clear', () => {
           }
         }
       }),
-      { numRuns: 300 },
+      { numRuns: 300, seed: 4 },
     );
     // The generator must make contested rounds, or this property would hold vacuously.
     expect(aboveReserve).toBeGreaterThan(50);
@@ -168,7 +169,7 @@ describe('clear', () => {
           }
         }
       }),
-      { numRuns: 150 },
+      { numRuns: 150, seed: 5 },
     );
   });
 
@@ -272,7 +273,7 @@ describe('welfare against the exact optimum', () => {
     ratios.sort((a, b) => a - b);
     const mean = ratios.reduce((s, r) => s + r, 0) / ratios.length;
     console.log(
-      `welfare ratio greedy/optimum over ${ratios.length} rounds of ≤ 12 bids: mean ${mean.toFixed(3)}, worst ${ratios[0]!.toFixed(3)}, ` +
+      `welfare ratio clearing/optimum over ${ratios.length} rounds of ≤ 12 bids: mean ${mean.toFixed(3)}, worst ${ratios[0]!.toFixed(3)}, ` +
         `optimal in ${ratios.filter((r) => r === 1).length}`,
     );
     expect(mean).toBeGreaterThan(0.5);
