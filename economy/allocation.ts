@@ -74,7 +74,8 @@ export const greedyByDensity = greedyBy(density);
 export function bestOf(rankings: readonly Ranking[]): AllocationRule {
   return <C extends Contender>(candidates: readonly C[], supply: Quantities): Allocation<C> => {
     const orders = rankings.map((r) => rankedOrder(r, candidates));
-    const passes = orders.map((order) => greedyPass(candidates, order, supply));
+    const table = tableOf(candidates);
+    const passes = orders.map((order) => greedyPass(table, order, supply));
     let best = 0;
     passes.forEach((p, k) => {
       if (p.welfare > passes[best]!.welfare) best = k;
@@ -82,7 +83,7 @@ export function bestOf(rankings: readonly Ranking[]): AllocationRule {
     const chosen = passes[best]!;
     const winners = chosen.winners.map((i) => {
       const c = candidates[i]!;
-      return { candidate: c, payment: Math.max(c.reserve, criticalOfBest(rankings, orders, candidates, i, supply)) };
+      return { candidate: c, payment: Math.max(c.reserve, criticalOfBest(rankings, orders, candidates, table, i, supply)) };
     });
     const won = new Set(chosen.winners);
     const losers = orders[best]!.filter((i) => !won.has(i)).map((i) => candidates[i]!);
@@ -123,12 +124,19 @@ interface Outlook {
 }
 
 /** The critical value of candidate `j` under the best of the rankings' greedy passes. */
-function criticalOfBest(rankings: readonly Ranking[], orders: readonly number[][], candidates: readonly Contender[], j: number, supply: Quantities): Micros {
+function criticalOfBest(
+  rankings: readonly Ranking[],
+  orders: readonly number[][],
+  candidates: readonly Contender[],
+  table: Table,
+  j: number,
+  supply: Quantities,
+): Micros {
   const me = candidates[j]!;
   const outlooks: Outlook[] = rankings.map((ranking, k) => {
-    const without = greedyPass(candidates, orders[k]!, supply, j, me.need);
+    const without = greedyPass(table, orders[k]!, supply, j, me.need);
     const threshold = !fits(me.need, supply) ? Infinity : without.blocker < 0 ? 0 : leastToRankAhead(ranking, me, candidates[without.blocker]!);
-    const others = fits(me.need, supply) ? greedyPass(candidates, orders[k]!, minus(supply, me.need), j).welfare : 0;
+    const others = fits(me.need, supply) ? greedyPass(table, orders[k]!, minus(supply, me.need), j).welfare : 0;
     return { threshold, lose: without.welfare, others };
   });
   const winsAt = (v: number): boolean => {
@@ -151,30 +159,44 @@ function criticalOfBest(rankings: readonly Ranking[], orders: readonly number[][
   return lo;
 }
 
+/** The candidates' needs (4 per candidate: vCPU, memory, tokens, prompts) and amounts, flat for fast passes. */
+interface Table {
+  needs: Float64Array;
+  amounts: Float64Array;
+}
+
+function tableOf(candidates: readonly Contender[]): Table {
+  const needs = new Float64Array(candidates.length * 4);
+  const amounts = new Float64Array(candidates.length);
+  candidates.forEach((c, i) => {
+    needs.set([c.need.vcpu, c.need.memoryMiB, c.need.tokens, c.need.attention], i * 4);
+    amounts[i] = c.bid.amount;
+  });
+  return { needs, amounts };
+}
+
 /**
  * One greedy pass over `order` from `supply`, leaving out `skip`. With `watch`, also the first bid
  * whose allocation leaves too little for `watch` (−1 if none): a bid needing `watch` wins in this
  * order iff it ranks ahead of that one.
  */
-function greedyPass(
-  candidates: readonly Contender[],
-  order: readonly number[],
-  supply: Quantities,
-  skip = -1,
-  watch?: Quantities,
-): { winners: number[]; welfare: number; blocker: number } {
-  let remaining = supply;
+function greedyPass(table: Table, order: readonly number[], supply: Quantities, skip = -1, watch?: Quantities): { winners: number[]; welfare: number; blocker: number } {
+  const { needs, amounts } = table;
+  let [vcpu, memory, tokens, attention] = [supply.vcpu, supply.memoryMiB, supply.tokens, supply.attention];
   let welfare = 0;
   let blocker = -1;
   const winners: number[] = [];
   for (const i of order) {
     if (i === skip) continue;
-    const c = candidates[i]!;
-    if (!fits(c.need, remaining)) continue;
-    remaining = minus(remaining, c.need);
-    welfare += c.bid.amount;
+    const at = i * 4;
+    if (needs[at]! > vcpu || needs[at + 1]! > memory || needs[at + 2]! > tokens || needs[at + 3]! > attention) continue;
+    vcpu -= needs[at]!;
+    memory -= needs[at + 1]!;
+    tokens -= needs[at + 2]!;
+    attention -= needs[at + 3]!;
+    welfare += amounts[i]!;
     winners.push(i);
-    if (watch && blocker < 0 && !fits(watch, remaining)) blocker = i;
+    if (watch && blocker < 0 && (watch.vcpu > vcpu || watch.memoryMiB > memory || watch.tokens > tokens || watch.attention > attention)) blocker = i;
   }
   return { winners, welfare, blocker };
 }
