@@ -131,22 +131,26 @@ export function benchAllocation(): Promise<void> {
     const rnd = seededRandom(2026);
     const ratios = RULES.map(() => [] as number[]);
     const paid = RULES.map(() => 0);
+    let belowHighestFirst = 0;
     for (let i = 0; i < roundsPerFamily; i += 1) {
       const input = make(rnd);
       const eligible = input.bids.filter((b) => b.amount >= bundleReserve(b.bundle, input.reserve));
       const optimum = exactOptimum(eligible, supplyOf(input));
       if (optimum === 0) continue;
-      RULES.forEach(([, run], k) => {
+      const welfare = RULES.map(([, run], k) => {
         const result = run(input);
         ratios[k]!.push(result.welfare / optimum);
         paid[k]! += result.paid;
+        return result.welfare;
       });
+      if (welfare[0]! < welfare[2]!) belowHighestFirst += 1;
     }
     console.log(`\n${family} (${ratios[0]!.length} rounds)`);
     RULES.forEach(([name], k) => {
       all[k]!.push(...ratios[k]!);
       console.log(`  ${name.padEnd(34)} ${summary(ratios[k]!)}  paid ${(paid[k]! / 1e9).toFixed(2)} bn µcr`);
     });
+    console.log(`  rounds where ours is below highest amount first: ${belowHighestFirst}`);
   }
   console.log(`\nall families (${all[0]!.length} rounds)`);
   RULES.forEach(([name], k) => console.log(`  ${name.padEnd(34)} ${summary(all[k]!)}`));
