@@ -6,9 +6,10 @@
  * `greedyBy(ranking)` takes bids in one ranking's order, each winning if its whole bundle still
  * fits (Lehmann, O'Callaghan and Shoham 2002). `bestOf(rankings)` runs several such greedy passes
  * and keeps the one with the most welfare (Σ amounts of its winners), the first listed on equal
- * welfare (Mu'alem and Nisan 2008). `bestOfRankings`, the rule the clearing uses, is the best of
- * amount / size, amount / √size and amount on rounds of up to `BEST_OF_RANKINGS_MAX_BIDS`
- * candidates, and greedy by density above (a count, which no amount changes).
+ * welfare (Mu'alem and Nisan 2008). `clearingRule`, the rule the clearing uses, chooses by the
+ * number of candidates (which no amount changes): the exact optimum (optimal-allocation.ts) up to
+ * `OPTIMAL_MAX_BIDS`, the best of amount / size, amount / √size and amount up to
+ * `BEST_OF_RANKINGS_MAX_BIDS`, greedy by density above.
  *
  * Why the best of greedy passes stays truthful for single-minded bidders (docs/MARKET.md): in one
  * greedy pass a bid that loses changes nothing (it takes nothing), so the welfare is the pass
@@ -20,6 +21,7 @@
  * monotone, so the least winning amount is a threshold, found exactly from (θ, L, R) per pass.
  */
 import type { Micros } from './money.js';
+import { optimalAllocation } from './optimal-allocation.js';
 import { fits, type Quantities } from './resources.js';
 import { amount, density, leastToRankAhead, rankedOrder, rootDensity, type Ranked, type Ranking } from './rankings.js';
 
@@ -36,6 +38,13 @@ export interface Allocation<C> {
 }
 
 export type AllocationRule = <C extends Contender>(candidates: readonly C[], supply: Quantities) => Allocation<C>;
+
+/**
+ * Up to this many candidates a round is cleared by the exact optimum. Its branch and bound may
+ * visit every one of the 2ⁿ allocations, once for the round and twice per winner: at 12, at most
+ * about 100,000 visits (milliseconds).
+ */
+export const OPTIMAL_MAX_BIDS = 12;
 
 /**
  * Up to this many candidates a round is cleared by the best of the rankings; above, by density
@@ -91,8 +100,14 @@ export function bestOf(rankings: readonly Ranking[]): AllocationRule {
   };
 }
 
-export const bestOfRankings: AllocationRule = (candidates, supply) =>
-  candidates.length <= BEST_OF_RANKINGS_MAX_BIDS ? bestOf(RANKINGS)(candidates, supply) : greedyByDensity(candidates, supply);
+export const bestOfRankings = bestOf(RANKINGS);
+
+export const clearingRule: AllocationRule = (candidates, supply) =>
+  candidates.length <= OPTIMAL_MAX_BIDS
+    ? optimalAllocation(candidates, supply)
+    : candidates.length <= BEST_OF_RANKINGS_MAX_BIDS
+      ? bestOfRankings(candidates, supply)
+      : greedyByDensity(candidates, supply);
 
 /**
  * The least amount with which the candidate at `order[at]` would still win in one ranking.

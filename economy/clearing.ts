@@ -2,10 +2,11 @@
  * The oracle's clearing: a pure function from a round's pending bids, supply and reserve prices
  * to its winners, their payments and the next prices. No I/O.
  *
- * Allocation is all or nothing, by the rule in allocation.ts: the best by welfare of greedy passes
- * in several rankings (amount over the bundle's size, over its square root, and amount alone),
- * the size being each resource's share of the configured supply (vCPU and memory weighted by how
- * many rounds the lease lasts); greedy by density alone on very large rounds. A winner pays its
+ * Allocation is all or nothing, by the rule in allocation.ts: the exact optimum on small rounds,
+ * the best by welfare of greedy passes in several rankings (amount over the bundle's size, over
+ * its square root, and amount alone) on larger ones, the size being each resource's share of the
+ * configured supply (vCPU and memory weighted by how many rounds the lease lasts); greedy by
+ * density alone on very large rounds. A winner pays its
  * critical value: the least amount with which it would still have won, never below its reserve.
  * Because the rule is monotone in the amount and the payment is the threshold, bidding one's true
  * value is a dominant strategy for single-minded bidders.
@@ -13,7 +14,7 @@
  * All arithmetic that decides who wins or what is paid is exact (BigInt rationals); floats are
  * used only to sort quickly, with an exact comparison whenever two scores are close.
  */
-import { bestOfRankings, type AllocationRule } from './allocation.js';
+import { clearingRule, type AllocationRule } from './allocation.js';
 import type { Micros } from './money.js';
 import { addQuantities, bundleQuantities, CPU_UNITS_PER_VCPU, RESOURCES, zeroQuantities, type Bundle, type Quantities, type Resource } from './resources.js';
 
@@ -114,7 +115,7 @@ export function bundleReserve(bundle: Bundle, prices: Prices): Micros {
 }
 
 /** Clears a round; `allocation` is the rule (another only to compare rules in benchmarks). */
-export function clear(input: RoundInput, allocation: AllocationRule = bestOfRankings): RoundOutcome {
+export function clear(input: RoundInput, allocation: AllocationRule = clearingRule): RoundOutcome {
   const supply = subtractFloor(input.capacity, input.held);
   const weights = sizeWeights(input.capacity, input.roundSeconds);
 

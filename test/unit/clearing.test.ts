@@ -5,7 +5,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { greedyByDensity } from '../../economy/allocation.js';
+import { bestOfRankings, greedyByDensity } from '../../economy/allocation.js';
 import { bundleReserve, clear, nextReserve, type PendingBid, type Prices, type RoundInput } from '../../economy/clearing.js';
 import { exactOptimum } from '../../economy/exact-optimum.js';
 import { addQuantities, bundleQuantities, fits, zeroQuantities, type Bundle, type Quantities } from '../../economy/resources.js';
@@ -213,9 +213,11 @@ describe('clear', () => {
     // fits, s2 fits: welfare 1,050,000. By amount (and by amount / √size) big wins alone: 1,000,000.
     const outcome = clear(input);
     expect(outcome.winners.map((w) => w.bidId)).toEqual(['s1', 's2']);
-    // s1 needs s1 + 450,000 ≥ 1,000,000 for the density pass to be chosen (it is tried first, so
-    // it wins an equal welfare): it pays 550,000; s2 likewise pays 1,000,000 − 600,000.
-    expect(outcome.winners.map((w) => w.payment)).toEqual([550_000, 400_000]);
+    // The round is small, so the optimum is taken: s1 needs s1 + 450,000 > 1,000,000 (on equal
+    // welfare big, placed first, is preferred): it pays 550,001; s2 likewise 1,000,000 − 600,000 + 1.
+    expect(outcome.winners.map((w) => w.payment)).toEqual([550_001, 400_001]);
+    // The best of the rankings (larger rounds): the density pass is tried first and keeps a tie.
+    expect(clear(input, bestOfRankings).winners.map((w) => w.payment)).toEqual([550_000, 400_000]);
     // Greedy by density alone (the rule on very large rounds): s1 must only stay ahead of big
     // (density 1.0; big, placed earlier, wins a tie), and s2 takes what is left whatever it bids.
     const byDensity = clear(input, greedyByDensity);
