@@ -42,7 +42,7 @@ export type AllocationRule = <C extends Contender>(candidates: readonly C[], sup
 /**
  * Up to this many candidates a round is cleared by the exact optimum. Its branch and bound may
  * visit every one of the 2ⁿ allocations, once for the round and twice per winner: at 12, at most
- * about 100,000 visits (milliseconds).
+ * 25 searches of 8,191 nodes (a few milliseconds).
  */
 export const OPTIMAL_MAX_BIDS = 12;
 
