@@ -32,7 +32,7 @@ export interface Contender extends Ranked {
 }
 
 export interface Allocation<C> {
-  /** In the order they were allocated; each pays max(reserve, critical value). */
+  /** In the order the rule took them; each pays max(reserve, critical value). */
   winners: { candidate: C; payment: Micros }[];
   losers: C[];
 }
@@ -48,7 +48,7 @@ export const OPTIMAL_MAX_BIDS = 12;
 
 /**
  * Up to this many candidates a round is cleared by the best of the rankings; above, by density
- * alone. Its critical values take a few greedy passes per winner: about 20 ms at 1,000 bids
+ * alone. Its critical values take six greedy passes per winner: about 35 ms of CPU at 1,000 bids
  * (docs/BENCHMARKS.md), where 100,000 must clear in under a second.
  */
 export const BEST_OF_RANKINGS_MAX_BIDS = 1000;
