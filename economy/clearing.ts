@@ -2,20 +2,21 @@
  * The oracle's clearing: a pure function from a round's pending bids, supply and reserve prices
  * to its winners, their payments and the next prices. No I/O.
  *
- * Allocation is greedy by bid density, all or nothing, after Lehmann, O'Callaghan and Shoham,
- * "Truth revelation in approximately efficient combinatorial auctions" (2002): bids are ranked by
- * amount over the bundle's size, the size being each resource's share of the configured supply
- * (vCPU and memory weighted by how many rounds the lease lasts), ties going to the earlier bid;
- * each bid in turn wins if its whole bundle still fits. A winner pays its critical value: the
- * least amount with which it would still have won, never below its reserve. Because the ranking
- * is monotone in the amount and the payment is the threshold, bidding one's true value is a
- * dominant strategy for single-minded bidders.
+ * Allocation is all or nothing, by the rule in allocation.ts: the exact optimum on small rounds,
+ * the best by welfare of greedy passes in several rankings (amount over the bundle's size, over
+ * its square root, and amount alone) on larger ones, the size being each resource's share of the
+ * configured supply (vCPU and memory weighted by how many rounds the lease lasts); greedy by
+ * density alone on very large rounds. A winner pays its
+ * critical value: the least amount with which it would still have won, never below its reserve.
+ * Because the rule is monotone in the amount and the payment is the threshold, bidding one's true
+ * value is a dominant strategy for single-minded bidders.
  *
  * All arithmetic that decides who wins or what is paid is exact (BigInt rationals); floats are
- * used only to sort quickly, with an exact comparison whenever two densities are close.
+ * used only to sort quickly, with an exact comparison whenever two scores are close.
  */
+import { clearingRule, type AllocationRule } from './allocation.js';
 import type { Micros } from './money.js';
-import { addQuantities, bundleQuantities, CPU_UNITS_PER_VCPU, fits, RESOURCES, zeroQuantities, type Bundle, type Quantities, type Resource } from './resources.js';
+import { addQuantities, bundleQuantities, CPU_UNITS_PER_VCPU, RESOURCES, zeroQuantities, type Bundle, type Quantities, type Resource } from './resources.js';
 
 /** Pico-credits (10⁻¹² credit) per vCPU-second, per MiB-second, per token and per prompt. */
 export type Prices = Record<Resource, number>;
@@ -98,7 +99,6 @@ interface Candidate {
   size: bigint;
   /** Each resource's part of `size`, to split payments for the published prices. */
   sizeParts: Record<Resource, bigint>;
-  density: number;
   reserve: Micros;
 }
 
@@ -114,7 +114,8 @@ export function bundleReserve(bundle: Bundle, prices: Prices): Micros {
   return Number(ceilDiv(picoTimes1024, BigInt(CPU_UNITS_PER_VCPU * PICO_PER_MICRO)));
 }
 
-export function clear(input: RoundInput): RoundOutcome {
+/** Clears a round; `allocation` is the rule (another only to compare rules in benchmarks). */
+export function clear(input: RoundInput, allocation: AllocationRule = clearingRule): RoundOutcome {
   const supply = subtractFloor(input.capacity, input.held);
   const weights = sizeWeights(input.capacity, input.roundSeconds);
 
@@ -127,25 +128,12 @@ export function clear(input: RoundInput): RoundOutcome {
     const sizeParts = sizeOf(bundleQuantities(bid.bundle), bid.bundle.durationSeconds, weights);
     const size = sizeParts.vcpu + sizeParts.memoryMiB + sizeParts.tokens + sizeParts.attention;
     if (bid.amount < reserve || size === 0n) belowReserve.push(bid.bidId);
-    else candidates.push({ bid, need, size, sizeParts, density: bid.amount / Number(size), reserve });
+    else candidates.push({ bid, need, size, sizeParts, reserve });
   }
-  candidates.sort(byDensity);
 
-  // The greedy allocation, remembering what was left before each winner took its bundle.
-  let remaining = supply;
-  const won: { index: number; before: Quantities }[] = [];
-  const losers: string[] = [];
-  candidates.forEach((c, index) => {
-    if (fits(c.need, remaining)) {
-      won.push({ index, before: remaining });
-      remaining = subtractFloor(remaining, c.need);
-    } else losers.push(c.bid.bidId);
-  });
-
-  const winners = won.map(({ index, before }) => {
-    const c = candidates[index]!;
-    return { bid: c.bid, payment: Math.max(c.reserve, criticalValue(candidates, index, before)), candidate: c };
-  });
+  const chosen = allocation(candidates, supply);
+  const winners = chosen.winners.map(({ candidate, payment }) => ({ bid: candidate.bid, payment, candidate }));
+  const losers = chosen.losers.map((c) => c.bid.bidId);
 
   const allocated = winners.reduce((sum, w) => addQuantities(sum, w.candidate.need), zeroQuantities());
   const resources = {} as Record<Resource, ResourceRound>;
@@ -184,44 +172,6 @@ function needOf(bid: PendingBid, agentHolds: RoundInput['agentHolds']): Quantiti
   const holds = agentHolds?.get(bid.agentId);
   if (!holds) return need;
   return { ...need, vcpu: Math.max(0, need.vcpu - holds.vcpu), memoryMiB: Math.max(0, need.memoryMiB - holds.memoryMiB) };
-}
-
-/**
- * The least amount with which candidate `i` would still win. Lowering its bid moves it down the
- * ranking; the bids it then comes after are allocated as if it were absent, which is the greedy
- * run from `before` (the supply left when it was reached) over the bids ranked after it. It keeps
- * winning until one of them takes supply it needs: that bid's density is the threshold.
- */
-function criticalValue(candidates: readonly Candidate[], i: number, before: Quantities): Micros {
-  const me = candidates[i]!;
-  let remaining = before;
-  for (let k = i + 1; k < candidates.length; k += 1) {
-    const other = candidates[k]!;
-    if (!fits(other.need, remaining)) continue;
-    remaining = subtractFloor(remaining, other.need);
-    if (!fits(me.need, remaining)) {
-      // To stay ahead of `other`: density ≥ its density if `me` wins the tie, else strictly greater.
-      const product = BigInt(other.bid.amount) * me.size;
-      const winsTie = tieBreak(me.bid, other.bid) < 0;
-      return Number(winsTie ? ceilDiv(product, other.size) : product / other.size + 1n);
-    }
-  }
-  return 0; // it would win at any amount: it pays its reserve
-}
-
-/** Higher density first; equal densities (exactly) go to the earlier bid. */
-function byDensity(a: Candidate, b: Candidate): number {
-  const close = Math.abs(a.density - b.density) <= 1e-9 * Math.max(a.density, b.density);
-  if (!close) return b.density - a.density;
-  const lhs = BigInt(b.bid.amount) * a.size;
-  const rhs = BigInt(a.bid.amount) * b.size;
-  if (lhs !== rhs) return lhs > rhs ? 1 : -1;
-  return tieBreak(a.bid, b.bid);
-}
-
-function tieBreak(a: PendingBid, b: PendingBid): number {
-  if (a.placedAt !== b.placedAt) return a.placedAt - b.placedAt;
-  return a.bidId < b.bidId ? -1 : a.bidId > b.bidId ? 1 : 0;
 }
 
 /**

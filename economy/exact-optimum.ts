@@ -1,6 +1,7 @@
 /**
  * The exact welfare optimum of a small round, by exhaustive search (2^n: for n ≤ ~16 only): the
- * yardstick the greedy clearing is measured against in tests and benchmarks.
+ * yardstick the clearing is measured against in tests and benchmarks, kept apart from the branch
+ * and bound the clearing uses on small rounds (optimal-allocation.ts) so that each checks the other.
  */
 import { bundleQuantities, fits, type Quantities } from './resources.js';
 import type { PendingBid } from './clearing.js';
