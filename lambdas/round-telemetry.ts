@@ -3,7 +3,7 @@
  * Powertools Logger's shape; the Logger itself would take the oracle's bundle over its 300 kB for
  * this one line) and the round's numbers as metrics in the embedded metric format (Powertools Metrics, written to
  * the log, so no API call and no permission): volume, winners, settled and voided leases, expired
- * bids and prompts, deaths, and agents started or failed to start. A round that did not run
+ * bids and prompts, deaths, UBI paid out (with SYNTROPISM_PAYMENTS=ubi), and agents started or failed to start. A round that did not run
  * counts as `RoundSkipped`, so that a missed round shows on a dashboard.
  */
 import { logLine } from './log.js';
@@ -24,6 +24,10 @@ export function roundTelemetry(metrics: Metrics, service = 'syntropism-oracle'):
       metrics.addMetric('BidsExpired', MetricUnit.Count, report.expired);
       metrics.addMetric('PromptsExpired', MetricUnit.Count, report.expiredPrompts);
       metrics.addMetric('AgentsDied', MetricUnit.Count, report.died);
+      if (report.ubi) {
+        metrics.addMetric('UbiPaidMicros', MetricUnit.NoUnit, report.ubi.paid * report.ubi.share);
+        metrics.addMetric('UbiRecipients', MetricUnit.Count, report.ubi.paid);
+      }
     }
     if (report.launched) {
       metrics.addMetric('AgentsStarted', MetricUnit.Count, report.launched.started.length);

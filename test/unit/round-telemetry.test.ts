@@ -15,7 +15,18 @@ describe('round telemetry', () => {
     expect(log).toMatchObject({ level: 'INFO', service: 'syntropism-oracle', report: { round: 7, died: 1 } });
     const emf = lines.find((l) => '_aws' in l) as Record<string, unknown> & { _aws: { CloudWatchMetrics: { Namespace: string; Metrics: { Name: string }[] }[] } };
     expect(emf._aws.CloudWatchMetrics[0]!.Namespace).toBe('Syntropism');
+    expect(emf).not.toHaveProperty('UbiPaidMicros');
     expect(emf).toMatchObject({ RoundVolumeMicros: 1_500_000, RoundWinners: 2, AgentsDied: 1, BidsExpired: 1, AgentsStarted: 1, AgentStartFailures: 1, service: 'oracle' });
+  });
+
+  it('publishes the UBI paid out in a round with SYNTROPISM_PAYMENTS=ubi', async () => {
+    const lines = await jsonLinesOf(() =>
+      roundTelemetry(new Metrics({ namespace: METRICS_NAMESPACE, serviceName: 'oracle' }))({
+        ran: true, round: 3, resumed: false, winners: 2, settled: 2, voided: 0, expired: 0, expiredPrompts: 0, died: 0, volume: 65_514,
+        ubi: { pool: 65_514, recipients: 4, share: 16_378, paid: 3, unpaid: 1, burned: 16_380 },
+      }),
+    );
+    expect(lines.find((l) => '_aws' in l)).toMatchObject({ UbiPaidMicros: 3 * 16_378, UbiRecipients: 3 });
   });
 
   it('counts a round that did not run, so that a missed round shows', async () => {
