@@ -38,11 +38,11 @@ describe('settingsFromContext', () => {
   });
 
   it('reads values given on the command line as text', () => {
-    const settings = from({ roundSeconds: '120', agentVcpu: '1', agentMemoryMiB: '2048', removalPolicy: 'destroy', logRetentionDays: '7', supplyVcpu: '8', spawnFee: 2.5 });
+    const settings = from({ roundSeconds: '120', agentVcpu: '1', agentMemoryMiB: '2048', removalPolicy: 'destroy', logRetentionDays: '7', supplyVcpu: '8', spawnFee: 2.5, payments: 'ubi' });
     expect(settings).toMatchObject({ roundSeconds: 120, agentVcpu: 1, agentMemoryMiB: 2048, removalPolicy: RemovalPolicy.DESTROY, logRetention: RetentionDays.ONE_WEEK });
     // Destroyed with the stack, so not protected from deletion unless asked.
     expect(settings.deletionProtection).toBe(false);
-    expect(settings.economyEnv).toEqual({ SYNTROPISM_SUPPLY_VCPU: '8', SYNTROPISM_SPAWN_FEE: '2.5' });
+    expect(settings.economyEnv).toEqual({ SYNTROPISM_SUPPLY_VCPU: '8', SYNTROPISM_SPAWN_FEE: '2.5', SYNTROPISM_PAYMENTS: 'ubi' });
   });
 
   it('takes rounds shorter than a minute only for a local template (`npm start -- --cloud`)', () => {
@@ -61,6 +61,7 @@ describe('settingsFromContext', () => {
     [{ llmProvider: 'openai' }, /llmProvider must be one of bedrock, offline/],
     [{ llmModel: 'a model/with slashes' }, /llmModel/],
     [{ supplyVcpu: '-1' }, /SYNTROPISM_SUPPLY_VCPU/],
+    [{ payments: 'share' }, /SYNTROPISM_PAYMENTS must be one of burn, ubi/],
     [{ deletionProtection: 'maybe' }, /deletionProtection must be true or false/],
     [{ alarmEmail: 'ops@example.org,root@example.org' }, /alarmEmail must be one e-mail address/],
     [{ alarmEmail: 'nobody' }, /alarmEmail must be one e-mail address/],
@@ -75,14 +76,14 @@ describe('a stack synthesised with other settings', () => {
   let synth: Synthesized;
   let json: Json;
   beforeAll(() => {
-    synth = synthesize({ context: { roundSeconds: 120, removalPolicy: 'destroy', agentArchitecture: 'arm64', agentVcpu: 1, agentMemoryMiB: 2048, meteringMaxReceiveCount: 3, supplyTokens: 5000, llmProvider: 'offline' } });
+    synth = synthesize({ context: { roundSeconds: 120, removalPolicy: 'destroy', agentArchitecture: 'arm64', agentVcpu: 1, agentMemoryMiB: 2048, meteringMaxReceiveCount: 3, supplyTokens: 5000, payments: 'ubi', llmProvider: 'offline' } });
     json = synth.json;
   });
   afterAll(() => synth.dispose());
 
   it('schedules the oracle at the new period and tells every handler the same', () => {
     synth.template.hasResourceProperties('AWS::Events::Rule', { ScheduleExpression: 'rate(2 minutes)' });
-    for (const fn of functionsOf(json)) expect(fn.environment, fn.entry).toMatchObject({ ROUND_SECONDS: '120', SYNTROPISM_SUPPLY_TOKENS: '5000' });
+    for (const fn of functionsOf(json)) expect(fn.environment, fn.entry).toMatchObject({ ROUND_SECONDS: '120', SYNTROPISM_SUPPLY_TOKENS: '5000', SYNTROPISM_PAYMENTS: 'ubi' });
   });
 
   it('lets cdk destroy remove the data, without deletion protection', () => {
