@@ -14,6 +14,7 @@ import { rmSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { DataDirVersionError } from './data-dir.js';
 import { startCloudStack } from './cloud/stack.js';
+import { economyContextFromEnv } from '../infra/settings.js';
 import { JavaMissingError } from './dynamodb-local.js';
 import { MotoMissingError } from './moto.js';
 import { PortInUseError, SandboxUnavailableError, startLocalStack, type LocalStack } from './stack.js';
@@ -78,7 +79,8 @@ async function main(): Promise<void> {
       port,
       dataDir: resolve(dataDir, 'cloud'),
       // No Bedrock here: the LLM gateway's labelled offline provider.
-      context: { llmProvider: 'offline', ...(roundSeconds ? { roundSeconds, localCloud: roundSeconds % 60 !== 0 } : {}) },
+      // The economy's settings from the environment (SYNTROPISM_PAYMENTS...), as under plain `npm start`.
+      context: { ...economyContextFromEnv(process.env), llmProvider: 'offline', ...(roundSeconds ? { roundSeconds, localCloud: roundSeconds % 60 !== 0 } : {}) },
       log,
       onCrash,
     });

@@ -6,7 +6,7 @@ import { RemovalPolicy } from 'aws-cdk-lib';
 import { Match } from 'aws-cdk-lib/assertions';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CONTEXT_DEFAULTS, settingsFromContext } from '../../infra/settings.js';
+import { CONTEXT_DEFAULTS, economyContextFromEnv, settingsFromContext } from '../../infra/settings.js';
 import { functionsOf, synthesize, type Json, type Synthesized } from './support/synth.js';
 
 const from = (context: Record<string, unknown>) => settingsFromContext({ tryGetContext: (key: string) => context[key] });
@@ -43,6 +43,12 @@ describe('settingsFromContext', () => {
     // Destroyed with the stack, so not protected from deletion unless asked.
     expect(settings.deletionProtection).toBe(false);
     expect(settings.economyEnv).toEqual({ SYNTROPISM_SUPPLY_VCPU: '8', SYNTROPISM_SPAWN_FEE: '2.5', SYNTROPISM_PAYMENTS: 'ubi' });
+  });
+
+  it('maps economy settings from an environment back to context (npm start -- --cloud), and round trips', () => {
+    const context = economyContextFromEnv({ SYNTROPISM_PAYMENTS: 'ubi', SYNTROPISM_SUPPLY_VCPU: '2', ROUND_SECONDS: '5', HOME: '/root' });
+    expect(context).toEqual({ payments: 'ubi', supplyVcpu: '2' });
+    expect(from(context).economyEnv).toEqual({ SYNTROPISM_PAYMENTS: 'ubi', SYNTROPISM_SUPPLY_VCPU: '2' });
   });
 
   it('takes rounds shorter than a minute only for a local template (`npm start -- --cloud`)', () => {
