@@ -4,8 +4,9 @@
  * no plan; fixing the plan closes it. Each share is one ledger transaction (the pool's debit, the
  * agent's credit, the journal entry, a check that the agent is alive, and the idempotency record
  * `round-<n>-ubi-<agent>`), so a retried or overlapping round never pays anyone twice; the rest is
- * burned under `round-<n>-ubi-rest`. The pool item expires with the idempotency records, once its
- * round is long settled (its journal then sums to zero, as its total does).
+ * burned under `round-<n>-ubi-rest`. Once empty, the pool item is given the idempotency records'
+ * lifetime: DynamoDB's TTL removes it when its keys are forgotten (its journal sums to zero then,
+ * as its total does, so the audit sees no difference). A pool that is not empty never expires.
  */
 import { GetCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { ConflictError, ForbiddenError, NotFoundError } from '../../economy/errors.js';
@@ -48,17 +49,10 @@ export class DynamoUbiBook implements UbiBook {
         new UpdateCommand({
           TableName: this.tables.ledger,
           Key: ubiPoolKey(plan.round),
-          UpdateExpression: 'SET t = :t, #round = :round, #plan = :plan, #ttl = :expires ADD #total :zero',
+          UpdateExpression: 'SET t = :t, #round = :round, #plan = :plan ADD #total :zero',
           ConditionExpression: 'attribute_not_exists(#plan) AND ' + (plan.pool === 0 ? '(attribute_not_exists(#total) OR #total = :pool)' : '#total = :pool'),
-          ExpressionAttributeNames: { '#round': 'round', '#plan': 'plan', '#total': 'total', '#ttl': TTL_ATTRIBUTE },
-          ExpressionAttributeValues: {
-            ':t': 'ubi',
-            ':round': plan.round,
-            ':plan': plan,
-            ':zero': 0,
-            ':pool': plan.pool,
-            ':expires': Math.floor(this.clock.now() / 1000) + this.ttlSeconds,
-          },
+          ExpressionAttributeNames: { '#round': 'round', '#plan': 'plan', '#total': 'total' },
+          ExpressionAttributeValues: { ':t': 'ubi', ':round': plan.round, ':plan': plan, ':zero': 0, ':pool': plan.pool },
         }),
       );
       return plan;
@@ -95,6 +89,25 @@ export class DynamoUbiBook implements UbiBook {
       // An empty pool has nothing to burn: the record alone says this round's rest is done.
       return amount > 0 ? { plan: planUbiRest({ round, amount }, ctx), result: { burned: amount } } : { result: { burned: 0 } };
     });
+    await this.expireWhenEmpty(round);
     return burned;
+  }
+
+  /** Gives an empty pool its lifetime (see above); a pool with money in it keeps none. */
+  private async expireWhenEmpty(round: number): Promise<void> {
+    try {
+      await this.client.send(
+        new UpdateCommand({
+          TableName: this.tables.ledger,
+          Key: ubiPoolKey(round),
+          UpdateExpression: 'SET #ttl = :expires',
+          ConditionExpression: 'attribute_exists(#plan) AND #total = :zero',
+          ExpressionAttributeNames: { '#ttl': TTL_ATTRIBUTE, '#plan': 'plan', '#total': 'total' },
+          ExpressionAttributeValues: { ':expires': Math.floor(this.clock.now() / 1000) + this.ttlSeconds, ':zero': 0 },
+        }),
+      );
+    } catch (err) {
+      if (!isConditionFailure(err)) throw err;
+    }
   }
 }

@@ -5,6 +5,7 @@
  * and its share is burned; a round crashed half-way through the payout, or run twice at once, pays
  * every recipient exactly once.
  */
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, describe, expect, it } from 'vitest';
 import { bundleReserve } from '../../economy/clearing.js';
 import type { JournalEntry } from '../../economy/ledger.js';
@@ -101,6 +102,11 @@ describe('UBI', () => {
     const audit = await stack.api.audit();
     expect(audit).toMatchObject({ ok: true, drift: 0, problems: [], minted: 4 * ENDOWMENT, burned: remainder, pooled: 0, ubiPaid: 4 * share, circulating: 4 * ENDOWMENT - remainder });
 
+    // The empty pool is left to expire with the round's idempotency records; its journal sums to zero.
+    const poolItem = (await stack.deps.base.client.send(new GetCommand({ TableName: stack.tables.ledger, Key: { pk: 'ubi#1' }, ConsistentRead: true }))).Item!;
+    expect(poolItem).toMatchObject({ total: 0, plan: { pool, share, remainder } });
+    expect(poolItem.expiresAt).toBe(Math.floor(stack.clock.now() / 1000) + stack.deps.config.idempotencyTtlSeconds);
+
     // A round with no payments shares nothing and leaves the ledger as it was.
     const quiet = await stack.nextRound();
     expect(quiet.ran && quiet.ubi).toMatchObject({ pool: 0, paid: 0, burned: 0 });
@@ -149,6 +155,10 @@ describe('UBI', () => {
     expect(await deps.rounds.state()).toMatchObject({ lastRound: 1, status: 'clearing' });
     // Half-way, the unpaid shares are in the pool, and the audit counts them there: no drift.
     expect(await crashed.stack.api.audit()).toMatchObject({ ok: true, drift: 0, pooled: pool - 2 * share, ubiPaid: 2 * share, burned: 0 });
+    // A pool with money in it never expires.
+    const halfPaid = (await deps.base.client.send(new GetCommand({ TableName: crashed.stack.tables.ledger, Key: { pk: 'ubi#1' }, ConsistentRead: true }))).Item!;
+    expect(halfPaid).toMatchObject({ total: pool - 2 * share });
+    expect(halfPaid).not.toHaveProperty('expiresAt');
     crashed.stack.clock.advance(0.5);
     expect(await crashed.stack.oracle()).toMatchObject({ ran: true, round: 1, resumed: true, ubi: { pool, share, paid: 4, unpaid: 0, burned: 2 } });
     const everyone = [...crashed.winners, ...crashed.idle];
