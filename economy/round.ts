@@ -87,8 +87,9 @@ export async function runRound(deps: RoundDeps, tick?: number): Promise<RoundRep
   const expiredPrompts = await deps.prompts.expirePrompts(deps.clock.now());
   // Then who lives: the destitute and the long dormant die, their leftovers burned.
   const died = await decideFates(deps, round);
-  // Then the round's payments, shared among those alive at the round.
-  const ubi = deps.config.payments === 'ubi' ? await shareOut(deps, round, startedAt) : undefined;
+  // Then the round's payments, shared among those alive at the round. A round begun with UBI and
+  // resumed after the setting changed to burn still shares out what its pool got.
+  const ubi = deps.config.payments === 'ubi' || (await deps.ubi.pool(round)) > 0 ? await shareOut(deps, round, startedAt) : undefined;
   const reserve = Object.fromEntries(Object.entries(outcome.resources).map(([r, stats]) => [r, stats.nextReserve])) as OracleState['reserve'];
   await deps.rounds.finish({ round, reserve, now: deps.clock.now() });
   return { ran: true, round, resumed, winners: outcome.winners.length, ...applied, expired, expiredPrompts, died, volume: outcome.volume, ...(ubi ? { ubi } : {}) };

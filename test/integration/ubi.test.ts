@@ -173,6 +173,15 @@ describe('UBI', () => {
     for (const agent of everyone) expect(await ubiEntries(crashed.stack, agent.agentId)).toHaveLength(1);
     expect(await crashed.stack.api.audit()).toEqual(settled);
 
+    // A round crashed half-way through its payout and resumed after the setting changed to burn
+    // still pays its shares: the pool is not left holding them.
+    const switched = await market();
+    const switchedDeps = switched.stack.deps;
+    await expect(runRound({ ...switchedDeps, ubi: interceptingPay(switchedDeps.ubi, 2, () => Promise.reject(new Error('injected crash'))) })).rejects.toThrow('injected crash');
+    switched.stack.clock.advance(0.5);
+    expect(await runRound({ ...switchedDeps, config: { ...switchedDeps.config, payments: 'burn' } })).toMatchObject({ ran: true, round: 1, ubi: { paid: 4, burned: 2 } });
+    expect(await switched.stack.api.audit()).toMatchObject({ ok: true, drift: 0, pooled: 0, ubiPaid: 4 * share, burned: 2 });
+
     // Two invocations at once end where one clean run does.
     const overlapping = await market();
     await Promise.all([overlapping.stack.oracle(), overlapping.stack.oracle()]);
