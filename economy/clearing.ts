@@ -15,6 +15,7 @@
  * used only to sort quickly, with an exact comparison whenever two scores are close.
  */
 import { clearingRule, type AllocationRule } from './allocation.js';
+import { marketPrices } from './market-price.js';
 import type { Micros } from './money.js';
 import { addQuantities, bundleQuantities, CPU_UNITS_PER_VCPU, RESOURCES, zeroQuantities, type Bundle, type Quantities, type Resource } from './resources.js';
 
@@ -75,7 +76,11 @@ export interface ResourceRound {
   occupancy: number;
   reserve: number;
   nextReserve: number;
-  /** What winners paid per unit(-second) for this resource, in pico-credits; null when nothing traded. */
+  /**
+   * What winners paid per unit(-second) for this resource, in pico-credits, each payment split over
+   * its bundle's resources by their shares of its reserve value (economy/market-price.ts); null when
+   * nothing traded.
+   */
   marketPrice: number | null;
 }
 
@@ -97,7 +102,7 @@ interface Candidate {
   need: Quantities;
   /** The bundle's size over the common denominator: exact. */
   size: bigint;
-  /** Each resource's part of `size`, to split payments for the published prices. */
+  /** Each resource's part of `size`. */
   sizeParts: Record<Resource, bigint>;
   reserve: Micros;
 }
@@ -136,6 +141,7 @@ export function clear(input: RoundInput, allocation: AllocationRule = clearingRu
   const losers = chosen.losers.map((c) => c.bid.bidId);
 
   const allocated = winners.reduce((sum, w) => addQuantities(sum, w.candidate.need), zeroQuantities());
+  const prices = marketPrices(winners.map((w) => ({ bundle: w.bid.bundle, payment: w.payment })), input.reserve);
   const resources = {} as Record<Resource, ResourceRound>;
   for (const r of RESOURCES) {
     const capacity = input.capacity[r];
@@ -152,7 +158,7 @@ export function clear(input: RoundInput, allocation: AllocationRule = clearingRu
       // Nothing offered says nothing of demand: the reserve stays (it would otherwise climb while
       // the same agents renew, until nobody could pay it).
       nextReserve: offered > 0 ? nextReserve(input.reserve[r], utilisation, input.bounds) : input.reserve[r],
-      marketPrice: marketPrice(r, winners),
+      marketPrice: prices[r],
     };
   }
 
@@ -204,22 +210,6 @@ export function nextReserve(reserve: number, utilisation: number, bounds: { min:
   const p = BigInt(reserve);
   const next = utilisation >= 0.8 ? roundDiv(p * 11n, 10n) : utilisation <= 0.2 ? roundDiv(p * 19n, 20n) : p;
   return Math.min(bounds.max, Math.max(bounds.min, Number(next)));
-}
-
-/** Payments split over resources by their share of each bundle's size, per unit(-second) traded. */
-function marketPrice(r: Resource, winners: readonly { payment: Micros; candidate: Candidate }[]): number | null {
-  let paidPico = 0n;
-  let units = 0n; // vCPU in CPU-unit-seconds, memory in MiB-seconds, tokens and prompts as counted
-  for (const { payment, candidate } of winners) {
-    const part = candidate.sizeParts[r];
-    if (part === 0n) continue;
-    paidPico += (BigInt(payment) * BigInt(PICO_PER_MICRO) * part) / candidate.size;
-    const timed = r === 'vcpu' || r === 'memoryMiB';
-    units += BigInt(bundleQuantities(candidate.bid.bundle)[r]) * (timed ? BigInt(candidate.bid.bundle.durationSeconds) : 1n);
-  }
-  if (units === 0n) return null;
-  const perUnit = r === 'vcpu' ? roundDiv(paidPico * BigInt(CPU_UNITS_PER_VCPU), units) : roundDiv(paidPico, units);
-  return Number(perUnit);
 }
 
 function subtractFloor(a: Quantities, b: Quantities): Quantities {

@@ -14,6 +14,10 @@ export const PRICE_DECIMALS = 12;
 
 export type Mode = 'aws' | 'local';
 
+/** Where a round's auction payments go: burned, or shared equally among living agents (economy/ubi.ts). */
+export type PaymentsMode = 'burn' | 'ubi';
+export const PAYMENTS_MODES: readonly PaymentsMode[] = ['burn', 'ubi'];
+
 export interface Config {
   genesisEndowment: Micros;
   spawnFee: Micros;
@@ -28,6 +32,8 @@ export interface Config {
   roundSeconds: number;
   /** How many items the burn total is spread over (no single hot item). */
   burnShards: number;
+  /** Auction payments: burned (the default), or paid out as equal UBI to the round's living agents. */
+  payments: PaymentsMode;
   /** How long an idempotency record is kept before the same key may be used afresh. */
   idempotencyTtlSeconds: number;
   /** How long a prompt waits for the human before it expires and its bid is released. */
@@ -52,6 +58,7 @@ const SETTINGS = {
   reserveMax: { env: 'SYNTROPISM_RESERVE_MAX', default: '1000', read: price },
   roundSeconds: { env: 'ROUND_SECONDS', default: undefined, read: int(1, 86_400) },
   burnShards: { env: 'SYNTROPISM_BURN_SHARDS', default: '16', read: int(1, 1000) },
+  payments: { env: 'SYNTROPISM_PAYMENTS', default: 'burn', read: paymentsMode },
   idempotencyTtlSeconds: { env: 'SYNTROPISM_IDEMPOTENCY_TTL_SECONDS', default: '604800', read: int(60, 31_536_000) },
   promptTtlSeconds: { env: 'SYNTROPISM_PROMPT_TTL_SECONDS', default: '86400', read: int(1, 31_536_000) },
   supplyVcpu: { env: 'SYNTROPISM_SUPPLY_VCPU', default: '4', read: cpuUnits },
@@ -99,6 +106,7 @@ export function loadConfig(env: Record<string, string | undefined>, mode: Mode =
     reserveBounds,
     roundSeconds: get('roundSeconds'),
     burnShards: get('burnShards'),
+    payments: get('payments'),
     idempotencyTtlSeconds: get('idempotencyTtlSeconds'),
     promptTtlSeconds: get('promptTtlSeconds'),
     capacity: {
@@ -133,6 +141,12 @@ function cpuUnits(raw: string, name: string): number {
   const thousandths = parseScaledDecimal(raw, 3, name);
   if (thousandths < 0 || thousandths > 1_000_000_000) throw new ValidationError(`${name} must be a number of vCPUs ≥ 0`);
   return Math.round((thousandths * CPU_UNITS_PER_VCPU) / 1000);
+}
+
+function paymentsMode(raw: string, name: string): PaymentsMode {
+  const mode = PAYMENTS_MODES.find((m) => m === raw);
+  if (!mode) throw new ValidationError(`${name} must be one of ${PAYMENTS_MODES.join(', ')}, got "${raw}"`);
+  return mode;
 }
 
 function credits(raw: string, name: string): Micros {

@@ -7,7 +7,9 @@
  * - `agent:<id>`   an agent's available balance;
  * - `hold:<id>`    the escrow of one hold (a two-phase transfer: pending → posted / voided / expired);
  * - `system:mint`  where human grants and rewards come from (its balance is −minted);
- * - `system:burn`  where auction payments, fees and dead agents' leftovers go (its balance is burned).
+ * - `system:burn`  where auction payments, fees and dead agents' leftovers go (its balance is burned);
+ * - `ubi:<round>`  a round's UBI pool (SYNTROPISM_PAYMENTS=ubi): its auction payments, until they
+ *                  are paid out to the living agents and the rest burned (economy/ubi.ts).
  * Every entry debits one account and credits another by the same positive amount, so replaying
  * the journal reproduces every balance; the audit does exactly that.
  */
@@ -36,7 +38,7 @@ export interface Balance {
   held: Micros;
 }
 
-export type EntryKind = 'mint' | 'transfer' | 'burn' | 'hold' | 'capture' | 'release' | 'expire';
+export type EntryKind = 'mint' | 'transfer' | 'burn' | 'hold' | 'capture' | 'release' | 'expire' | 'ubi';
 
 /** Why new money may be created: only a human act. */
 export type MintReason = 'grant' | 'reward';
@@ -56,14 +58,14 @@ export interface JournalEntry {
 }
 
 /** Where a balance change lands. Burns are sharded so that no single item is written by every request. */
-export type BalanceTarget = { kind: 'agent'; accountId: string } | { kind: 'minted' } | { kind: 'burned' };
+export type BalanceTarget = { kind: 'agent'; accountId: string } | { kind: 'minted' } | { kind: 'burned' } | { kind: 'ubi'; round: number };
 
 export interface BalanceChange {
   target: BalanceTarget;
-  /** Change of `available` (for `minted` and `burned`, of their total). */
+  /** Change of `available` (for `minted`, `burned` and a UBI pool, of their total). */
   available: Micros;
   held: Micros;
-  /** Applies only if the account's balance is exactly this before (an agent's account). */
+  /** Applies only if the balance is exactly this before (an agent's account; a UBI pool's total as `available`). */
   expect?: { available: Micros; held: Micros };
 }
 
@@ -80,6 +82,8 @@ export const agentAccount = (accountId: string): string => `agent:${accountId}`;
 export const holdAccount = (holdId: string): string => `hold:${holdId}`;
 export const MINT_ACCOUNT = 'system:mint';
 export const BURN_ACCOUNT = 'system:burn';
+/** A round's UBI pool: what its winners paid, until it is shared out. */
+export const ubiAccount = (round: number): string => `ubi:${round}`;
 
 /** Fresh ids and the current time, given by the caller so that planning stays pure. */
 export interface PlanContext {
@@ -266,7 +270,7 @@ function assertPending(hold: Hold): void {
  */
 export function planCapture(
   hold: Hold,
-  req: Movement & { amount: Micros; to: 'burn' | { agent: string } },
+  req: Movement & { amount: Micros; to: 'burn' | { agent: string } | { ubi: number } },
   ctx: PlanContext,
 ): LedgerPlan {
   assertMicros(req.amount, 'amount', 'positive');
@@ -279,17 +283,18 @@ export function planCapture(
       requested: req.amount,
     });
   }
-  if (req.to !== 'burn') assertAccountId(req.to.agent, 'to');
+  const to = req.to;
+  if (to !== 'burn' && 'agent' in to) assertAccountId(to.agent, 'to');
+  if (to !== 'burn' && 'ubi' in to) assertRound(to.ubi);
   const rest = hold.amount - req.amount;
   const escrow = holdAccount(hold.holdId);
-  const destination: BalanceTarget = req.to === 'burn' ? { kind: 'burned' } : agent(req.to.agent);
+  const [destination, account]: [BalanceTarget, string] =
+    to === 'burn' ? [{ kind: 'burned' }, BURN_ACCOUNT] : 'agent' in to ? [agent(to.agent), agentAccount(to.agent)] : [{ kind: 'ubi', round: to.ubi }, ubiAccount(to.ubi)];
   const changes = mergeChanges([
     { target: agent(hold.accountId), available: rest, held: -hold.amount },
     { target: destination, available: req.amount, held: 0 },
   ]);
-  const entries = [
-    entry(ctx, 'capture', escrow, req.to === 'burn' ? BURN_ACCOUNT : agentAccount(req.to.agent), req.amount, req),
-  ];
+  const entries = [entry(ctx, 'capture', escrow, account, req.amount, req)];
   if (rest > 0) entries.push(entry(ctx, 'release', escrow, agentAccount(hold.accountId), rest, req));
   return { changes, hold: { close: hold, to: 'posted', captured: req.amount, at: ctx.now }, entries };
 }
@@ -311,6 +316,40 @@ export function planRelease(
   };
 }
 
+/**
+ * A UBI share: `amount` from round `round`'s pool to a living agent's available balance (the
+ * caller adds the check that the agent is alive to the same write). The pool never goes negative.
+ */
+export function planUbiPayout(req: { round: number; to: string; amount: Micros }, ctx: PlanContext): LedgerPlan {
+  assertRound(req.round);
+  assertAccountId(req.to, 'to');
+  assertMicros(req.amount, 'amount', 'positive');
+  return {
+    changes: [
+      { target: { kind: 'ubi', round: req.round }, available: -req.amount, held: 0 },
+      { target: agent(req.to), available: req.amount, held: 0 },
+    ],
+    entries: [entry(ctx, 'ubi', ubiAccount(req.round), agentAccount(req.to), req.amount, { reason: 'ubi', ref: `round-${req.round}` })],
+  };
+}
+
+/**
+ * What is left in a round's UBI pool once its shares are paid (the remainder of the division, and
+ * the shares of recipients who died before being paid), burned: only if the pool holds exactly
+ * `amount`, so nothing paid meanwhile is burned twice.
+ */
+export function planUbiRest(req: { round: number; amount: Micros }, ctx: PlanContext): LedgerPlan {
+  assertRound(req.round);
+  assertMicros(req.amount, 'amount', 'positive');
+  return {
+    changes: [
+      { target: { kind: 'ubi', round: req.round }, available: -req.amount, held: 0, expect: { available: req.amount, held: 0 } },
+      { target: { kind: 'burned' }, available: req.amount, held: 0 },
+    ],
+    entries: [entry(ctx, 'burn', ubiAccount(req.round), BURN_ACCOUNT, req.amount, { reason: 'ubi:rest', ref: `round-${req.round}` })],
+  };
+}
+
 /** Two plans as one write (e.g. a reward: mint to the agent and capture its attention bid). */
 export function combinePlans(a: LedgerPlan, b: LedgerPlan): LedgerPlan {
   if (a.hold && b.hold) throw new Error('one write can change at most one hold');
@@ -324,7 +363,11 @@ export function combinePlans(a: LedgerPlan, b: LedgerPlan): LedgerPlan {
   };
 }
 
-const targetKey = (t: BalanceTarget): string => (t.kind === 'agent' ? `agent:${t.accountId}` : t.kind);
+const targetKey = (t: BalanceTarget): string => (t.kind === 'agent' ? `agent:${t.accountId}` : t.kind === 'ubi' ? ubiAccount(t.round) : t.kind);
+
+export function assertRound(round: unknown): asserts round is number {
+  if (typeof round !== 'number' || !Number.isSafeInteger(round) || round < 1) throw new ValidationError('round must be a positive integer', { field: 'round' });
+}
 
 /** One write per item: changes to the same balance are added together. */
 export function mergeChanges(changes: BalanceChange[]): BalanceChange[] {
@@ -351,6 +394,8 @@ export interface LedgerSnapshot {
   holds: Hold[];
   minted: Micros;
   burned: Micros;
+  /** The UBI pools: each round's payments not yet shared out (none when payments are burned). */
+  pools?: { round: number; total: Micros }[];
   entries: Iterable<JournalEntry>;
 }
 
@@ -366,7 +411,11 @@ export interface AuditReport {
   circulating: Micros;
   minted: Micros;
   burned: Micros;
-  /** circulating − (minted − burned): zero when money is conserved. */
+  /** In UBI pools: payments captured by a round and not yet paid out (zero once every round is settled). */
+  pooled: Micros;
+  /** All UBI ever paid out to agents (journal entries of kind `ubi`). */
+  ubiPaid: Micros;
+  /** circulating + pooled − (minted − burned): zero when money is conserved. */
   drift: Micros;
   accounts: number;
   pendingHolds: number;
@@ -375,7 +424,8 @@ export interface AuditReport {
 }
 
 /**
- * Checks the conservation invariant Σ(available + held) = minted − burned, and then, account by
+ * Checks the conservation invariant Σ(available + held) + pooled = minted − burned (`pooled`: UBI
+ * pools not yet shared out, zero between rounds), and then, account by
  * account, that each balance equals what the journal says it should be and that each held
  * balance equals the sum of its pending holds. Any difference is listed as a problem.
  */
@@ -419,15 +469,23 @@ export function auditLedger(snapshot: LedgerSnapshot): AuditReport {
   }
   expected.set(MINT_ACCOUNT, -snapshot.minted);
   expected.set(BURN_ACCOUNT, snapshot.burned);
+  let pooled = 0;
+  for (const pool of snapshot.pools ?? []) {
+    pooled = addMicros(pooled, pool.total);
+    if (pool.total < 0) problems.push({ kind: 'negative-balance', accountId: ubiAccount(pool.round), available: pool.total, held: 0 });
+    expected.set(ubiAccount(pool.round), pool.total);
+  }
 
   const journal = new Map<string, Micros>();
   let entries = 0;
+  let ubiPaid = 0;
   for (const e of snapshot.entries) {
     entries += 1;
     if (!(Number.isSafeInteger(e.amount) && e.amount > 0) || e.debit === e.credit) {
       problems.push({ kind: 'unbalanced-entry', entryId: e.entryId });
       continue;
     }
+    if (e.kind === 'ubi') ubiPaid = addMicros(ubiPaid, e.amount);
     journal.set(e.debit, (journal.get(e.debit) ?? 0) - e.amount);
     journal.set(e.credit, (journal.get(e.credit) ?? 0) + e.amount);
   }
@@ -437,12 +495,15 @@ export function auditLedger(snapshot: LedgerSnapshot): AuditReport {
     if (balance !== fromJournal) problems.push({ kind: 'journal-mismatch', account, balance, journal: fromJournal });
   }
 
-  const drift = circulating - (snapshot.minted - snapshot.burned);
+  // Money in a UBI pool has left its payers and not yet reached anyone: it is still in existence.
+  const drift = circulating + pooled - (snapshot.minted - snapshot.burned);
   return {
     ok: drift === 0 && problems.length === 0,
     circulating,
     minted: snapshot.minted,
     burned: snapshot.burned,
+    pooled,
+    ubiPaid,
     drift,
     accounts: snapshot.accounts.length,
     pendingHolds,

@@ -13,6 +13,7 @@ import type { InboxItem } from './society.js';
 import type { Bundle } from './resources.js';
 import type { ChatCompletion, LlmSpend } from './llm.js';
 import type { BucketSpec, BucketState } from './token-bucket.js';
+import type { UbiPlan } from './ubi.js';
 
 export interface Clock {
   /** Milliseconds since the epoch. */
@@ -220,7 +221,11 @@ export interface BidBook {
   /** Pending bids that take part in `round`. */
   pendingBids(round: number): Promise<Bid[]>;
   /** Captures the winner's payment, marks its bid won and writes its lease: one transaction, at most once. */
-  settleWinner(req: Idempotent & { round: number; bid: Bid; payment: Micros; lease: Lease }): Promise<Lease>;
+  /**
+   * Captures the winner's payment (into the burn, or with `payTo: 'ubi'` into the round's UBI pool),
+   * marks the bid won and writes its lease, in one transaction.
+   */
+  settleWinner(req: Idempotent & { round: number; bid: Bid; payment: Micros; lease: Lease; payTo?: 'burn' | 'ubi' }): Promise<Lease>;
   /** Releases an expired bid's hold and marks it expired: one transaction, at most once. */
   expireBid(req: Idempotent & { round: number; payerId: string; bidId: string }): Promise<Bid>;
 }
@@ -233,6 +238,23 @@ export interface LeaseBook {
   agentLeases(agentId: string, now: number): Promise<Lease[]>;
   /** Ends a lease early (its process died); it holds nothing from `at` on. Idempotent. */
   closeLease(req: { agentId: string; leaseId: string; at: number; reason: string }): Promise<Lease>;
+}
+
+/** A round's UBI pool and its payout (economy/ubi.ts). Every step is idempotent per round. */
+export interface UbiBook {
+  /** What the round's pool holds now (µcr). */
+  pool(round: number): Promise<Micros>;
+  /** The round's plan, once fixed. */
+  plan(round: number): Promise<UbiPlan | undefined>;
+  /**
+   * Fixes the round's plan if none is, with the condition that the pool holds exactly `plan.pool`,
+   * and closes the pool to payments; returns the plan stored (the first one, whoever stored it).
+   */
+  fix(plan: UbiPlan): Promise<UbiPlan>;
+  /** Pays one recipient its share, at most once per round; false (and nothing paid) if it is dead. */
+  pay(req: { round: number; agentId: string; amount: Micros }): Promise<boolean>;
+  /** Burns what the round's pool still holds, once the plan is fixed and paid; returns what was burned. */
+  burnRest(round: number): Promise<Micros>;
 }
 
 export interface RoundLog {

@@ -5,15 +5,18 @@
  *   that stored outcome;
  * - each capture and each expiry is one idempotent transaction keyed by round and bid, so one
  *   applied twice changes nothing;
- * - a round left `clearing` by a crash is finished by the next invocation, whatever its tick.
+ * - a round left `clearing` by a crash is finished by the next invocation, whatever its tick;
+ * - with UBI, the payout's plan is fixed once and each share is one transaction keyed by round and
+ *   recipient (economy/ubi.ts), so no retry pays anyone twice.
  */
 import { clear, type ResourceRound } from './clearing.js';
 import type { Config } from './config.js';
 import { DomainError } from './errors.js';
 import { activeSince, expiresAfter, heldByAgent, heldByLeases, leaseWindow, storedOutcome, type Bid, type Lease, type OracleState, type StoredOutcome } from './market.js';
 import { fateOf } from './lifecycle.js';
-import type { AgentDirectory, BidBook, Clock, LeaseBook, LedgerStore, PromptBook, RoundLog } from './ports.js';
+import type { AgentDirectory, BidBook, Clock, LeaseBook, LedgerStore, PromptBook, RoundLog, UbiBook } from './ports.js';
 import { RESOURCES, type Resource } from './resources.js';
+import { planUbi, ubiRecipients, type UbiReport } from './ubi.js';
 
 export interface RoundDeps {
   rounds: RoundLog;
@@ -22,8 +25,9 @@ export interface RoundDeps {
   prompts: PromptBook;
   agents: AgentDirectory;
   ledger: LedgerStore;
+  ubi: UbiBook;
   clock: Clock;
-  config: Pick<Config, 'roundSeconds' | 'bidExpiryRounds' | 'reserveBounds' | 'capacity' | 'initialReserve' | 'dormancyLimitSeconds'>;
+  config: Pick<Config, 'roundSeconds' | 'bidExpiryRounds' | 'reserveBounds' | 'capacity' | 'initialReserve' | 'dormancyLimitSeconds' | 'payments'>;
 }
 
 export type RoundReport =
@@ -41,6 +45,8 @@ export type RoundReport =
       volume: number;
       /** Each resource's market this round: offered, allocated, utilisation, reserve and market price (see clearing.ts). */
       market: Record<Resource, Pick<ResourceRound, 'supply' | 'allocated' | 'utilisation' | 'reserve' | 'marketPrice'>>;
+      /** With SYNTROPISM_PAYMENTS=ubi: how the round's payments were shared out. */
+      ubi?: UbiReport;
     };
 
 /**
@@ -75,7 +81,7 @@ export async function runRound(deps: RoundDeps, tick?: number): Promise<RoundRep
   const startedAt = record?.startedAt ?? now;
   const cleared = record?.outcome ? undefined : await clearAndStore(deps, round, state, startedAt);
   const outcome = record?.outcome ?? cleared!.outcome;
-  const applied = await applyOutcome(deps, round, outcome, startedAt, cleared?.pending);
+  const applied = await applyOutcome(deps, round, outcome, startedAt, cleared?.pending, deps.config.payments);
   // The bids read for the clearing are the ones that can be due (later ones start in a later
   // round); a resumed round reads them again.
   const won = new Set(outcome.winners.map((w) => w.bidId));
@@ -84,9 +90,12 @@ export async function runRound(deps: RoundDeps, tick?: number): Promise<RoundRep
   const expiredPrompts = await deps.prompts.expirePrompts(deps.clock.now());
   // Then who lives: the destitute and the long dormant die, their leftovers burned.
   const died = await decideFates(deps, round);
+  // Then the round's payments, shared among those alive at the round. A round begun with UBI and
+  // resumed after the setting changed to burn still shares out what its pool got.
+  const ubi = deps.config.payments === 'ubi' || (await deps.ubi.pool(round)) > 0 ? await shareOut(deps, round, startedAt) : undefined;
   const reserve = Object.fromEntries(Object.entries(outcome.resources).map(([r, stats]) => [r, stats.nextReserve])) as OracleState['reserve'];
   await deps.rounds.finish({ round, reserve, now: deps.clock.now() });
-  return { ran: true, round, resumed, winners: outcome.winners.length, ...applied, expired, expiredPrompts, died, volume: outcome.volume, market: marketOf(outcome) };
+  return { ran: true, round, resumed, winners: outcome.winners.length, ...applied, expired, expiredPrompts, died, volume: outcome.volume, market: marketOf(outcome), ...(ubi ? { ubi } : {}) };
 }
 
 /** Clears the round and stores its outcome; if another invocation stored one first, that one is returned. */
@@ -110,7 +119,14 @@ async function clearAndStore(deps: RoundDeps, round: number, state: OracleState,
  * cleared is void: its transaction is refused and nothing is charged. The bids the clearing read
  * are used as they are (what a lease takes of a bid never changes); a resumed round reads them.
  */
-async function applyOutcome(deps: RoundDeps, round: number, outcome: StoredOutcome, now: number, pending: readonly Bid[] = []): Promise<{ settled: number; voided: number }> {
+async function applyOutcome(
+  deps: RoundDeps,
+  round: number,
+  outcome: StoredOutcome,
+  now: number,
+  pending: readonly Bid[] = [],
+  payTo: 'burn' | 'ubi' = 'burn',
+): Promise<{ settled: number; voided: number }> {
   const read = new Map(pending.map((b) => [b.bidId, b]));
   let settled = 0;
   let voided = 0;
@@ -137,7 +153,7 @@ async function applyOutcome(deps: RoundDeps, round: number, outcome: StoredOutco
       payment: winner.payment,
     };
     try {
-      const written = await deps.bids.settleWinner({ idempotencyKey: `round-${round}-win-${bid.bidId}`, round, bid, payment: winner.payment, lease });
+      const written = await deps.bids.settleWinner({ idempotencyKey: `round-${round}-win-${bid.bidId}`, round, bid, payment: winner.payment, lease, payTo });
       if (!existing) leases.push(written);
       settled += 1;
     } catch (err) {
@@ -197,6 +213,33 @@ async function decideFates(deps: RoundDeps, round: number): Promise<number> {
     },
   );
   return deaths.filter(Boolean).length;
+}
+
+/**
+ * UBI (economy/ubi.ts): once every winner is settled, the round's pool is final. Its plan is fixed
+ * once (the first stored holds for every invocation), each recipient is paid its share in its own
+ * idempotent transaction (one after another: every share debits the same pool item), and what is
+ * left is burned. A recipient that died after the plan was fixed is not paid; its share is burned
+ * with the rest.
+ */
+async function shareOut(deps: RoundDeps, round: number, startedAt: number): Promise<UbiReport> {
+  let plan = await deps.ubi.plan(round);
+  if (!plan) {
+    const [pool, agents] = await Promise.all([deps.ubi.pool(round), deps.agents.listAgents()]);
+    // Nothing was paid: there is nothing to share, and no pool item to keep.
+    if (pool === 0) return { pool: 0, recipients: ubiRecipients(agents, startedAt).length, share: 0, paid: 0, unpaid: 0, burned: 0 };
+    plan = await deps.ubi.fix(planUbi(round, pool, ubiRecipients(agents, startedAt)));
+  }
+  let paid = 0;
+  let unpaid = 0;
+  if (plan.share > 0) {
+    for (const agentId of plan.recipients) {
+      if (await deps.ubi.pay({ round, agentId, amount: plan.share })) paid += 1;
+      else unpaid += 1;
+    }
+  }
+  await deps.ubi.burnRest(round);
+  return { pool: plan.pool, recipients: plan.recipients.length, share: plan.share, paid, unpaid, burned: plan.pool - paid * plan.share };
 }
 
 /** Independent steps, a batch at a time: parallel enough to be quick, bounded so as not to flood the tables. */

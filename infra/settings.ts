@@ -111,6 +111,20 @@ export function settingsFromContext(node: Context): DeploySettings {
   };
 }
 
+/**
+ * The inverse of the above: economy settings set in an environment, as context keys (`SYNTROPISM_PAYMENTS`
+ * → `payments`). `npm start -- --cloud` synthesises its template with them, so a setting in the
+ * environment reaches each function's environment there as it does under plain `npm start`.
+ */
+export function economyContextFromEnv(env: Record<string, string | undefined>): Record<string, string> {
+  const context: Record<string, string> = {};
+  for (const [key, name] of Object.entries(CONFIG_ENV)) {
+    const value = env[name];
+    if (key !== 'roundSeconds' && value !== undefined) context[key] = value;
+  }
+  return context;
+}
+
 /** Economy settings given in context, keyed by their environment variable. `roundSeconds` is the schedule's, above. */
 function economyEnvFromContext(read: (key: string) => unknown): Record<string, string> {
   const env: Record<string, string> = {};

@@ -3,10 +3,11 @@
  * Powertools Logger's shape; the Logger itself would take the oracle's bundle over its 300 kB for
  * this one line) and the round's numbers as metrics in the embedded metric format (Powertools Metrics, written to
  * the log, so no API call and no permission): volume, winners, settled and voided leases, expired
- * bids and prompts, deaths, and agents started or failed to start, leased and running; and, per
- * resource (dimension `resource`), its utilisation (allocated over offered, %), reserve and market
- * price (pico-credits per unit(-second); the price only when something traded). A round that did
- * not run counts as `RoundSkipped`, so that a missed round shows on a dashboard.
+ * bids and prompts, deaths, UBI paid out (with SYNTROPISM_PAYMENTS=ubi), and agents started or
+ * failed to start, leased and running; and, per resource (dimension `resource`), its utilisation
+ * (allocated over offered, %), reserve and market price (pico-credits per unit(-second); the price
+ * only when something traded). A round that did not run counts as `RoundSkipped`, so that a
+ * missed round shows on a dashboard.
  */
 import { logLine } from './log.js';
 import { MetricUnit, type Metrics } from '@aws-lambda-powertools/metrics';
@@ -32,6 +33,10 @@ export function roundTelemetry(metrics: Metrics, service = 'syntropism-oracle'):
         publish('Utilisation', MetricUnit.Percent, m.utilisation * 100);
         publish('ReservePrice', MetricUnit.NoUnit, m.reserve);
         if (m.marketPrice !== null) publish('MarketPrice', MetricUnit.NoUnit, m.marketPrice);
+      }
+      if (report.ubi) {
+        metrics.addMetric('UbiPaidMicros', MetricUnit.NoUnit, report.ubi.paid * report.ubi.share);
+        metrics.addMetric('UbiRecipients', MetricUnit.Count, report.ubi.paid);
       }
     }
     if (report.launched) {

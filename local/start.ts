@@ -14,6 +14,8 @@ import { rmSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { DataDirVersionError } from './data-dir.js';
 import { startCloudStack } from './cloud/stack.js';
+import { economyContextFromEnv } from '../infra/settings.js';
+import { ValidationError } from '../economy/errors.js';
 import { JavaMissingError } from './dynamodb-local.js';
 import { MotoMissingError } from './moto.js';
 import { PortInUseError, SandboxUnavailableError, startLocalStack, type LocalStack } from './stack.js';
@@ -78,7 +80,8 @@ async function main(): Promise<void> {
       port,
       dataDir: resolve(dataDir, 'cloud'),
       // No Bedrock here: the LLM gateway's labelled offline provider.
-      context: { llmProvider: 'offline', ...(roundSeconds ? { roundSeconds, localCloud: roundSeconds % 60 !== 0 } : {}) },
+      // The economy's settings from the environment (SYNTROPISM_PAYMENTS...), as under plain `npm start`.
+      context: { ...economyContextFromEnv(process.env), llmProvider: 'offline', ...(roundSeconds ? { roundSeconds, localCloud: roundSeconds % 60 !== 0 } : {}) },
       log,
       onCrash,
     });
@@ -126,7 +129,8 @@ Ctrl-C stops everything.
 }
 
 main().catch((err: unknown) => {
-  const known = [JavaMissingError, MotoMissingError, PortInUseError, SandboxUnavailableError, DataDirVersionError].some((kind) => err instanceof kind);
+  // A setting the economy refuses (economy/config.ts) is the user's to fix: its message says how.
+  const known = [JavaMissingError, MotoMissingError, PortInUseError, SandboxUnavailableError, DataDirVersionError, ValidationError].some((kind) => err instanceof kind);
   if (known) console.error(`error: ${(err as Error).message}`);
   else console.error('error: could not start:', err);
   process.exit(1);

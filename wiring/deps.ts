@@ -26,6 +26,7 @@ import type {
   RunCredentials,
   Runner,
   SessionStore,
+  UbiBook,
   UsageStore,
   WorkspaceAccess,
   WorkspaceStore,
@@ -47,6 +48,7 @@ import {
   runCredentialsOf,
   sessionsOf,
   supervisorCallerOf,
+  ubiOf,
   usageOf,
 } from './dynamodb.js';
 
@@ -60,6 +62,8 @@ export interface Deps {
   bids: BidBook;
   leases: LeaseBook;
   rounds: RoundLog;
+  /** UBI pools and payouts (SYNTROPISM_PAYMENTS=ubi). */
+  ubi: UbiBook;
   usage: UsageStore;
   llmLedger: LlmLedger;
   prompts: PromptBook;
@@ -111,6 +115,7 @@ export function dynamoDeps(options: {
     bids: bidsOf(base),
     leases: leasesOf(base),
     rounds: roundsOf(base),
+    ubi: ubiOf(base),
     usage: usageOf(base),
     llmLedger: llmLedgerOf(base),
     prompts: promptsOf(base),

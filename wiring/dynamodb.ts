@@ -12,6 +12,7 @@ import { DynamoPromptBook } from '../adapters/dynamodb/prompts.js';
 import { DynamoRoundLog } from '../adapters/dynamodb/rounds.js';
 import { DynamoRunCredentials } from '../adapters/dynamodb/run-credentials.js';
 import { DynamoSessionStore } from '../adapters/dynamodb/sessions.js';
+import { DynamoUbiBook } from '../adapters/dynamodb/ubi.js';
 import { DynamoUsageStore } from '../adapters/dynamodb/usage.js';
 import { agentCaller, supervisorCaller, type Caller } from '../economy/credentials.js';
 import { once, type Base } from './base.js';
@@ -27,6 +28,9 @@ export function agentsOf(b: Base): DynamoAgentDirectory {
 }
 export function bidsOf(b: Base): DynamoBidBook {
   return once(b, bidsOf, () => new DynamoBidBook(b.client, b.tables, ledgerOf(b)));
+}
+export function ubiOf(b: Base): DynamoUbiBook {
+  return once(b, ubiOf, () => new DynamoUbiBook(b.client, b.tables, ledgerOf(b), b.clock, b.config.idempotencyTtlSeconds));
 }
 export function leasesOf(b: Base): DynamoLeaseBook {
   return once(b, leasesOf, () => new DynamoLeaseBook(b.client, b.tables));

@@ -118,16 +118,17 @@ export class DynamoBidBook implements BidBook {
     });
   }
 
-  settleWinner(req: Idempotent & { round: number; bid: Bid; payment: Micros; lease: Lease }): Promise<Lease> {
+  settleWinner(req: Idempotent & { round: number; bid: Bid; payment: Micros; lease: Lease; payTo?: 'burn' | 'ubi' }): Promise<Lease> {
     // The lease's window is not part of the request's identity: a resumed round may compute it
-    // again and must get the first one back.
-    const { lease, bid, ...rest } = req;
+    // again and must get the first one back. Nor is where the payment goes: a settlement replayed
+    // after the payments setting changed returns the first one (and the pool holds what it got).
+    const { lease, bid, payTo = 'burn', ...rest } = req;
     const identity = { ...rest, bidId: bid.bidId };
     return this.ledger.commit('settleWinner', identity, async (ctx) => {
       const hold = await this.ledger.getHold(bid.holdId);
       const won: Bid = { ...bid, state: 'won', payment: req.payment, leaseId: lease.leaseId, closedAt: ctx.now, closedRound: req.round };
       return {
-        plan: planCapture(hold, { amount: req.payment, to: 'burn', reason: 'auction', ref: bid.bidId }, ctx),
+        plan: planCapture(hold, { amount: req.payment, to: payTo === 'ubi' ? { ubi: req.round } : 'burn', reason: 'auction', ref: bid.bidId }, ctx),
         writes: [this.closeWrite(won), leasePut(this.tables, lease), uncountBid(this.tables, bid, lease.endsAt)],
         result: lease,
       };

@@ -9,6 +9,8 @@
  *   hold#<id>          { accountId, amount, state }   a two-phase transfer
  *   sys#minted         { total }                      all money ever minted
  *   sys#burned#<n>     { total }                      one shard of all money ever burned
+ *   ubi#<round>        { round, total, plan? }        a round's UBI pool (economy/ubi.ts): open to
+ *                                                    payments until its plan is fixed, then paid out
  *   idem#<key>         { requestHash, result }        an idempotency record
  * The journal table holds each entry twice, once under each side's account (`pk`), sorted by
  * entry id (a ULID, so by time); the burn's postings are sharded like its total.
@@ -89,6 +91,8 @@ const accountKey = (id: string) => ({ pk: `acct#${id}` });
 const holdKey = (id: string) => ({ pk: `hold#${id}` });
 const MINTED_KEY = { pk: 'sys#minted' };
 const burnedKey = (shard: number) => ({ pk: `sys#burned#${shard}` });
+/** A round's UBI pool item (its journal account is `ubi:<round>`). */
+export const ubiPoolKey = (round: number) => ({ pk: `ubi#${round}` });
 
 export class DynamoLedgerStore implements LedgerStore {
   private readonly client: DynamoDBDocumentClient;
@@ -247,6 +251,7 @@ export class DynamoLedgerStore implements LedgerStore {
 
   private balanceWrite(change: BalanceChange, shard: number): Write {
     const { target } = change;
+    if (target.kind === 'ubi') return this.poolWrite(target.round, change);
     if (target.kind !== 'agent') {
       // The mint and burn totals only grow; the item is created by its first ADD.
       return {
@@ -307,6 +312,57 @@ export class DynamoLedgerStore implements LedgerStore {
         }
         return new ValidationError(`the balance of account ${accountId} would overflow`, { accountId });
       },
+      precedence: 0,
+    };
+  }
+
+  /**
+   * A round's UBI pool: payments go in only while its plan is not fixed (fixing it closes the pool);
+   * shares and the rest come out only once it is, never below zero, and (the rest) only from the
+   * total that was read.
+   */
+  private poolWrite(round: number, change: BalanceChange): Write {
+    const names = { '#total': 'total', '#plan': 'plan', '#round': 'round' };
+    if (change.available >= 0) {
+      return {
+        item: {
+          Update: {
+            TableName: this.tables.ledger,
+            Key: ubiPoolKey(round),
+            UpdateExpression: 'SET t = :t, #round = :round ADD #total :amount',
+            ConditionExpression: 'attribute_not_exists(#plan) AND (attribute_not_exists(#total) OR #total <= :limit)',
+            ExpressionAttributeNames: names,
+            ExpressionAttributeValues: { ':t': 'ubi', ':round': round, ':amount': change.available, ':limit': MAX - change.available },
+          },
+        },
+        explain: (current) =>
+          current?.plan ? new ConflictError(`round ${round}'s UBI is already shared out`, { round }) : new LedgerIntegrityError(`round ${round}'s UBI pool would overflow`),
+        precedence: 0,
+      };
+    }
+    const conditions = ['attribute_exists(#plan)', '#total >= :min'];
+    const values: Record<string, number> = { ':amount': change.available, ':min': -change.available };
+    if (change.expect) {
+      conditions.push('#total = :was');
+      values[':was'] = change.expect.available;
+    }
+    return {
+      item: {
+        Update: {
+          TableName: this.tables.ledger,
+          Key: ubiPoolKey(round),
+          UpdateExpression: 'ADD #total :amount',
+          ConditionExpression: conditions.join(' AND '),
+          ExpressionAttributeNames: { '#total': 'total', '#plan': 'plan' },
+          ExpressionAttributeValues: values,
+        },
+      },
+      explain: (current) =>
+        !current?.plan
+          ? new ConflictError(`round ${round}'s UBI plan is not fixed`, { round })
+          : change.expect && current.total !== change.expect.available
+            ? new ConflictError(`round ${round}'s UBI pool changed`, { round })
+            : new LedgerIntegrityError(`round ${round}'s UBI pool holds ${String(current.total)} µcr, less than ${-change.available}`, { round }),
       precedence: 0,
     };
   }
@@ -405,6 +461,7 @@ export class DynamoLedgerStore implements LedgerStore {
     ]);
     const accounts: Balance[] = [];
     const holds: Hold[] = [];
+    const pools: { round: number; total: Micros }[] = [];
     let minted = 0;
     let burned = 0;
     for (const item of ledgerItems) {
@@ -412,8 +469,9 @@ export class DynamoLedgerStore implements LedgerStore {
       else if (item.t === 'hold') holds.push(toHold(item));
       else if (item.t === 'minted') minted += item.total as number;
       else if (item.t === 'burned') burned += item.total as number;
+      else if (item.t === 'ubi') pools.push({ round: item.round as number, total: item.total as number });
     }
-    return auditLedger({ accounts, holds, minted, burned, entries: postings.map(toEntry) });
+    return auditLedger({ accounts, holds, minted, burned, pools, entries: postings.map(toEntry) });
   }
 
   private async get(key: Record<string, string>): Promise<Record<string, unknown> | undefined> {

@@ -86,7 +86,7 @@ export function dashboardPage(data: Dashboard, csrf: string, flash?: string): Ht
       ? html`<span class="badge ok" title="audited ${time(audit.at)}">ledger balanced</span>`
       : html`<span class="badge bad" role="alert" title="audited ${time(audit.at)}">ledger drift ${credits(audit.drift)}, ${audit.problems} problem(s)</span>`;
   const totals = audit
-    ? html` · ${credits(audit.circulating)} in circulation · minted ${credits(audit.minted)} · burned ${credits(audit.burned)} (audited ${time(audit.at)})`
+    ? html` · ${credits(audit.circulating)} in circulation · minted ${credits(audit.minted)} · burned ${credits(audit.burned)}${audit.ubiPaid ? html` · UBI paid ${credits(audit.ubiPaid)}` : ''}${audit.pooled ? html` · ${credits(audit.pooled)} pooled for UBI` : ''} (audited ${time(audit.at)})`
     : '';
   return layout(
     'Syntropism — the human',

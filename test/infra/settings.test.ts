@@ -6,7 +6,7 @@ import { RemovalPolicy } from 'aws-cdk-lib';
 import { Match } from 'aws-cdk-lib/assertions';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CONTEXT_DEFAULTS, settingsFromContext } from '../../infra/settings.js';
+import { CONTEXT_DEFAULTS, economyContextFromEnv, settingsFromContext } from '../../infra/settings.js';
 import { functionsOf, synthesize, type Json, type Synthesized } from './support/synth.js';
 
 const from = (context: Record<string, unknown>) => settingsFromContext({ tryGetContext: (key: string) => context[key] });
@@ -38,11 +38,17 @@ describe('settingsFromContext', () => {
   });
 
   it('reads values given on the command line as text', () => {
-    const settings = from({ roundSeconds: '120', agentVcpu: '1', agentMemoryMiB: '2048', removalPolicy: 'destroy', logRetentionDays: '7', supplyVcpu: '8', spawnFee: 2.5 });
+    const settings = from({ roundSeconds: '120', agentVcpu: '1', agentMemoryMiB: '2048', removalPolicy: 'destroy', logRetentionDays: '7', supplyVcpu: '8', spawnFee: 2.5, payments: 'ubi' });
     expect(settings).toMatchObject({ roundSeconds: 120, agentVcpu: 1, agentMemoryMiB: 2048, removalPolicy: RemovalPolicy.DESTROY, logRetention: RetentionDays.ONE_WEEK });
     // Destroyed with the stack, so not protected from deletion unless asked.
     expect(settings.deletionProtection).toBe(false);
-    expect(settings.economyEnv).toEqual({ SYNTROPISM_SUPPLY_VCPU: '8', SYNTROPISM_SPAWN_FEE: '2.5' });
+    expect(settings.economyEnv).toEqual({ SYNTROPISM_SUPPLY_VCPU: '8', SYNTROPISM_SPAWN_FEE: '2.5', SYNTROPISM_PAYMENTS: 'ubi' });
+  });
+
+  it('maps economy settings from an environment back to context (npm start -- --cloud), and round trips', () => {
+    const context = economyContextFromEnv({ SYNTROPISM_PAYMENTS: 'ubi', SYNTROPISM_SUPPLY_VCPU: '2', ROUND_SECONDS: '5', HOME: '/root' });
+    expect(context).toEqual({ payments: 'ubi', supplyVcpu: '2' });
+    expect(from(context).economyEnv).toEqual({ SYNTROPISM_PAYMENTS: 'ubi', SYNTROPISM_SUPPLY_VCPU: '2' });
   });
 
   it('takes rounds shorter than a minute only for a local template (`npm start -- --cloud`)', () => {
@@ -61,6 +67,7 @@ describe('settingsFromContext', () => {
     [{ llmProvider: 'openai' }, /llmProvider must be one of bedrock, offline/],
     [{ llmModel: 'a model/with slashes' }, /llmModel/],
     [{ supplyVcpu: '-1' }, /SYNTROPISM_SUPPLY_VCPU/],
+    [{ payments: 'share' }, /SYNTROPISM_PAYMENTS must be one of burn, ubi/],
     [{ deletionProtection: 'maybe' }, /deletionProtection must be true or false/],
     [{ alarmEmail: 'ops@example.org,root@example.org' }, /alarmEmail must be one e-mail address/],
     [{ alarmEmail: 'nobody' }, /alarmEmail must be one e-mail address/],
@@ -75,14 +82,14 @@ describe('a stack synthesised with other settings', () => {
   let synth: Synthesized;
   let json: Json;
   beforeAll(() => {
-    synth = synthesize({ context: { roundSeconds: 120, removalPolicy: 'destroy', agentArchitecture: 'arm64', agentVcpu: 1, agentMemoryMiB: 2048, meteringMaxReceiveCount: 3, supplyTokens: 5000, llmProvider: 'offline' } });
+    synth = synthesize({ context: { roundSeconds: 120, removalPolicy: 'destroy', agentArchitecture: 'arm64', agentVcpu: 1, agentMemoryMiB: 2048, meteringMaxReceiveCount: 3, supplyTokens: 5000, payments: 'ubi', llmProvider: 'offline' } });
     json = synth.json;
   });
   afterAll(() => synth.dispose());
 
   it('schedules the oracle at the new period and tells every handler the same', () => {
     synth.template.hasResourceProperties('AWS::Events::Rule', { ScheduleExpression: 'rate(2 minutes)' });
-    for (const fn of functionsOf(json)) expect(fn.environment, fn.entry).toMatchObject({ ROUND_SECONDS: '120', SYNTROPISM_SUPPLY_TOKENS: '5000' });
+    for (const fn of functionsOf(json)) expect(fn.environment, fn.entry).toMatchObject({ ROUND_SECONDS: '120', SYNTROPISM_SUPPLY_TOKENS: '5000', SYNTROPISM_PAYMENTS: 'ubi' });
   });
 
   it('lets cdk destroy remove the data, without deletion protection', () => {

@@ -156,6 +156,21 @@ describe('rounds', () => {
       // C lost: its hold is intact and it competes again.
       expect((await round.api.call('GET', '/me', { token: c.credential })).body).toMatchObject({ available: 1_900_000, held: 100_000 });
 
+      // /market: round 1 offered the whole capacity; the two leases now hold all its vCPU and
+      // memory, so nothing of them is free for the next round; tokens and prompts are a fresh window.
+      const afterFirst = (await round.api.call('GET', '/market', { token: c.credential })).body;
+      expect(afterFirst).toMatchObject({ round: 1, payments: 'burn' });
+      expect(afterFirst.resources).toMatchObject({
+        vcpu: { capacity: 1024, offered: 1024, free: 0, utilisation: 1 },
+        memoryMiB: { capacity: 2048, offered: 2048, free: 0, utilisation: 1 },
+        tokens: { capacity: 1000, offered: 1000, free: 1000, marketPrice: null },
+        attention: { capacity: 1, offered: 1, free: 1, marketPrice: null },
+      });
+      // Each payment is split by reserve value, so vCPU and memory are at the same multiple of their reserves.
+      const multiple = (r: 'vcpu' | 'memoryMiB') => afterFirst.resources[r].marketPrice / afterFirst.history[0].resources[r].reserve;
+      expect(multiple('vcpu')).toBeGreaterThan(1);
+      expect(multiple('vcpu')).toBeCloseTo(multiple('memoryMiB'), 4);
+
       // D arrives after round 1: its first round is round 2.
       const d = await round.api.createAgent(2_000_000);
       const bidD = await bid(d, 150_000);
@@ -190,6 +205,9 @@ describe('rounds', () => {
 
       const market = (await round.api.call('GET', '/market', { token: a.credential })).body;
       expect(market).toMatchObject({ round: 4, status: 'settled', roundSeconds: 5 });
+      // A's and B's leases are over; D's holds half the vCPU and memory.
+      expect(market.resources.vcpu).toMatchObject({ offered: 1024, free: 512 });
+      expect(market.resources.memoryMiB).toMatchObject({ offered: 2048, free: 1024 });
       expect(market.history.map((h: { round: number }) => h.round)).toEqual([4, 3, 2, 1]);
       expect(market.history[3]).toMatchObject({ volume: 200_000, winners: 2, bids: 3 });
       expect(market.history[3].resources.vcpu).toMatchObject({ utilisation: 1, allocated: 1024 });

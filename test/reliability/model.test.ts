@@ -7,13 +7,15 @@
  * written from the rules in docs/ (not from the code). After every step the status code, every
  * agent's status, balance and pending bids, every artifact's owner, listing and debt, the public
  * listings and directory agree; after every round the bids', prompts' and leases' states agree;
- * at the end the audit has zero drift and minted and burned are what the model says.
+ * at the end the audit has zero drift and minted and burned are what the model says. The same runs
+ * again with SYNTROPISM_PAYMENTS=ubi: each round's payments are shared equally among the agents
+ * alive at the round (born by its start, alive after its death pass), the remainder burned.
  *
  * The world is kept simple enough to model exactly: one bundle shape, reserve prices pinned
  * (SYNTROPISM_RESERVE_MIN = MAX) and supply that never binds, so every bid at or above the
  * reserve wins at the reserve, and every other bid expires.
  *
- * MODEL_RUNS (default 16) sets how many sequences run. A failure prints its shrunk sequence, which
+ * MODEL_RUNS (default 16) sets how many sequences run (MODEL_UBI_RUNS, default 8, with UBI). A failure prints its shrunk sequence, which
  * goes into REGRESSIONS below, as commands, so that it runs in every later test.
  */
 import fc from 'fast-check';
@@ -120,7 +122,10 @@ class World {
   minted = 0;
   burned = 0;
   last?: LastRequest;
-  constructor(public now: number) {}
+  constructor(
+    public now: number,
+    readonly payments: 'burn' | 'ubi' = 'burn',
+  ) {}
 
   agent(id: string): MAgent | undefined {
     return this.agents.find((a) => a.id === id);
@@ -160,17 +165,22 @@ class World {
     return agent.leases.find((l) => l.startsAt <= this.now && this.now < l.endsAt);
   }
 
-  /** One oracle round at `now`: winners pay the reserve and get chained leases, due bids and prompts expire, then fates. */
+  /**
+   * One oracle round at `now`: winners pay the reserve and get chained leases, due bids and prompts
+   * expire, then fates; with UBI, then the payments shared among those alive at the round.
+   */
   runRound(): void {
     this.round += 1;
     const now = this.now;
+    let pool = 0;
     for (const bid of this.bids.filter((b) => b.state === 'pending' && b.firstRound <= this.round)) {
       const payer = this.agent(bid.payerId)!;
       const forAgent = this.agent(bid.agentId)!;
       if (bid.amount >= RESERVE) {
         payer.held -= bid.amount;
         payer.available += bid.amount - RESERVE;
-        this.burned += RESERVE;
+        if (this.payments === 'ubi') pool += RESERVE;
+        else this.burned += RESERVE;
         bid.state = 'won';
         forAgent.pendingBids -= 1;
         const startsAt = forAgent.leases.reduce((t, l) => (l.endsAt > t ? l.endsAt : t), now);
@@ -196,6 +206,12 @@ class World {
         agent.available = 0;
         agent.alive = false;
       }
+    }
+    if (pool > 0) {
+      const recipients = this.living().filter((a) => a.createdAt <= now);
+      const share = recipients.length ? Math.floor(pool / recipients.length) : 0;
+      for (const agent of recipients) agent.available += share;
+      this.burned += pool - share * recipients.length;
     }
   }
 }
@@ -731,17 +747,18 @@ const commands = [
 ];
 
 const runs = Number(process.env.MODEL_RUNS ?? 16);
+const ubiRuns = Number(process.env.MODEL_UBI_RUNS ?? 8);
 
 /** One sequence on a fresh stack: three agents to start with, the commands, then the audit. */
-async function runSequence(cmds: Iterable<Cmd>): Promise<void> {
-  const stack = await startTestStack(ENV);
+async function runSequence(cmds: Iterable<Cmd>, payments: 'burn' | 'ubi' = 'burn'): Promise<void> {
+  const stack = await startTestStack({ ...ENV, SYNTROPISM_PAYMENTS: payments });
   try {
-    const world = new World(stack.clock.now());
+    const world = new World(stack.clock.now(), payments);
     const real = { stack };
     for (const endowment of [40 * CREDIT, 25 * CREDIT, 5 * CREDIT]) await new CreateAgent(endowment, undefined).run(world, real);
     await fc.asyncModelRun(() => ({ model: world, real }), cmds);
     const audit = (await stack.api.call('GET', '/admin/audit', { token: OPERATOR_TOKEN })).body;
-    expect(audit).toMatchObject({ ok: true, drift: 0, minted: world.minted, burned: world.burned });
+    expect(audit).toMatchObject({ ok: true, drift: 0, minted: world.minted, burned: world.burned, pooled: 0 });
   } finally {
     await stack.close();
   }
@@ -765,6 +782,13 @@ describe('the economy, against a model of its rules', () => {
       { numRuns: runs },
     );
     console.log(Object.fromEntries([...seen].sort()));
+  });
+
+  it('agrees with UBI too: every round’s payments shared among the agents alive at it, to the µcr', { timeout: 30 * 60_000 }, async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.commands(commands, { maxCommands: 60, size: 'max' }), (cmds) => runSequence(cmds, 'ubi')),
+      { numRuns: ubiRuns },
+    );
   });
 
   for (const regression of REGRESSIONS) {

@@ -252,9 +252,11 @@ describe('prices', () => {
     const payment = bundleReserve(bundle, { vcpu: 1_000_000, memoryMiB: 1_000_000, tokens: 1_000_000, attention: 1_000_000 });
     expect(outcome.winners[0]!.payment).toBe(payment);
     expect(payment).toBe(100 + 204_800);
-    // Half the size is vCPU, half memory: each gets half the payment.
-    expect(outcome.resources.vcpu.marketPrice).toBe(Math.round((payment / 2) * 1_000_000 / 100));
-    expect(outcome.resources.memoryMiB.marketPrice).toBe(Math.round((payment / 2) * 1_000_000 / (2048 * 100)));
+    // The payment is split by reserve value (100 µcr of vCPU, 204,800 of memory): it paid its
+    // reserve, so each resource is published at its reserve (economy/market-price.ts).
+    expect(outcome.resources.vcpu.marketPrice).toBe(1_000_000);
+    expect(outcome.resources.memoryMiB.marketPrice).toBe(1_000_000);
+    expect(outcome.resources.tokens.marketPrice).toBeNull();
   });
 });
 

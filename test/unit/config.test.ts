@@ -14,6 +14,7 @@ describe('config', () => {
       reserveBounds: { min: 1_000_000, max: 1_000_000_000_000_000 },
       roundSeconds: 60,
       burnShards: 16,
+      payments: 'burn',
       idempotencyTtlSeconds: 604_800,
       promptTtlSeconds: 86_400,
       capacity: { vcpu: 4096, memoryMiB: 8192, tokens: 100_000, attention: 3 },
@@ -31,8 +32,9 @@ describe('config', () => {
       SYNTROPISM_BURN_SHARDS: '32',
       SYNTROPISM_SUPPLY_VCPU: '0.5',
       SYNTROPISM_RESERVE_TOKENS: '0.000000000001',
+      SYNTROPISM_PAYMENTS: 'ubi',
     }, 'local');
-    expect(config).toMatchObject({ spawnFee: 2_500_000, roundSeconds: 2, burnShards: 32 });
+    expect(config).toMatchObject({ spawnFee: 2_500_000, roundSeconds: 2, burnShards: 32, payments: 'ubi' });
     expect(config.capacity.vcpu).toBe(512);
     // Below the reserve bounds: clamped up to the minimum.
     expect(config.initialReserve.tokens).toBe(1_000_000);
@@ -46,6 +48,9 @@ describe('config', () => {
     ['ROUND_SECONDS', ''],
     ['ROUND_SECONDS', 'soon'],
     ['SYNTROPISM_RESERVE_MIN', '2000'],
+    ['SYNTROPISM_PAYMENTS', 'UBI'],
+    ['SYNTROPISM_PAYMENTS', ''],
+    ['SYNTROPISM_PAYMENTS', 'burn,ubi'],
   ])('refuses %s=%s with a message naming it', (name, value) => {
     expect(() => loadConfig({ [name]: value })).toThrow(ValidationError);
     expect(() => loadConfig({ [name]: value })).toThrow(name === 'SYNTROPISM_RESERVE_MIN' ? /RESERVE_MIN/ : new RegExp(name));

@@ -16,6 +16,8 @@ import {
   planMint,
   planRelease,
   planTransfer,
+  planUbiPayout,
+  planUbiRest,
   type AuditReport,
   type Balance,
   type Hold,
@@ -35,6 +37,8 @@ class Book {
   holds = new Map<string, Hold>();
   minted = 0;
   burned = 0;
+  /** UBI pools by round, with the adapter's rule: payments in only while open, never negative. */
+  pools = new Map<number, number>();
   entries: JournalEntry[] = [];
 
   open(id: string): void {
@@ -43,6 +47,11 @@ class Book {
 
   apply(plan: LedgerPlan): boolean {
     for (const c of plan.changes) {
+      if (c.target.kind === 'ubi') {
+        const total = this.pools.get(c.target.round) ?? 0;
+        if (total + c.available < 0 || (c.expect && c.expect.available !== total)) return false;
+        continue;
+      }
       if (c.target.kind !== 'agent') continue;
       const a = this.accounts.get(c.target.accountId);
       if (!a || a.available + c.available < 0 || a.held + c.held < 0) return false;
@@ -50,6 +59,7 @@ class Book {
     for (const c of plan.changes) {
       if (c.target.kind === 'minted') this.minted += c.available;
       else if (c.target.kind === 'burned') this.burned += c.available;
+      else if (c.target.kind === 'ubi') this.pools.set(c.target.round, (this.pools.get(c.target.round) ?? 0) + c.available);
       else {
         const a = this.accounts.get(c.target.accountId)!;
         a.available += c.available;
@@ -71,6 +81,7 @@ class Book {
       holds: [...this.holds.values()],
       minted: this.minted,
       burned: this.burned,
+      pools: [...this.pools].map(([round, total]) => ({ round, total })),
       entries: this.entries,
     });
   }
@@ -103,6 +114,46 @@ describe('plans', () => {
   it('a capture paid back to the holder touches its balance once', () => {
     const plan = planCapture(hold, { amount: 40, to: { agent: 'a' }, reason: 'refund' }, ctx);
     expect(plan.changes).toEqual([{ target: { kind: 'agent', accountId: 'a' }, available: 100, held: -100 }]);
+  });
+
+  it("a UBI round: payments into the pool, shares out of it, the rest burned, with zero drift at every step", () => {
+    const book = new Book();
+    const c = context();
+    ['a', 'b', 'c'].forEach((id) => book.open(id));
+    book.apply(planMint({ to: 'a', amount: 1_000, reason: 'grant' }, c));
+    book.apply(planHold({ accountId: 'a', amount: 400, holdId: 'bid1', reason: 'bid' }, c));
+    const capture = planCapture(book.holds.get('bid1')!, { amount: 301, to: { ubi: 7 }, reason: 'auction' }, c);
+    expect(capture.entries.map((e) => [e.kind, e.debit, e.credit, e.amount])).toEqual([
+      ['capture', 'hold:bid1', 'ubi:7', 301],
+      ['release', 'hold:bid1', 'agent:a', 99],
+    ]);
+    expect(book.apply(capture)).toBe(true);
+    expect(book.audit()).toMatchObject({ ok: true, drift: 0, pooled: 301, circulating: 699, burned: 0 });
+    // Three recipients: 100 each, 1 µcr of remainder.
+    for (const to of ['a', 'b', 'c']) expect(book.apply(planUbiPayout({ round: 7, to, amount: 100 }, c))).toBe(true);
+    expect(book.audit()).toMatchObject({ ok: true, drift: 0, pooled: 1, ubiPaid: 300 });
+    // The pool never pays more than it holds, and the rest is burned only if it is exactly what was read.
+    expect(book.apply(planUbiPayout({ round: 7, to: 'a', amount: 2 }, c))).toBe(false);
+    expect(book.apply(planUbiRest({ round: 7, amount: 2 }, c))).toBe(false);
+    expect(book.apply(planUbiRest({ round: 7, amount: 1 }, c))).toBe(true);
+    expect(book.audit()).toMatchObject({ ok: true, drift: 0, pooled: 0, burned: 1, circulating: 999, ubiPaid: 300 });
+    expect(book.entries.filter((e) => e.kind === 'ubi').map((e) => [e.debit, e.credit, e.ref])).toEqual([
+      ['ubi:7', 'agent:a', 'round-7'],
+      ['ubi:7', 'agent:b', 'round-7'],
+      ['ubi:7', 'agent:c', 'round-7'],
+    ]);
+    // Money in a pool that its journal does not account for is drift.
+    book.pools.set(7, 5);
+    expect(book.audit()).toMatchObject({ ok: false, drift: 5 });
+    expect(book.audit().problems).toContainEqual({ kind: 'journal-mismatch', account: 'ubi:7', balance: 5, journal: 0 });
+  });
+
+  it('UBI plans refuse a bad round, recipient or amount', () => {
+    expect(() => planUbiPayout({ round: 0, to: 'a', amount: 1 }, ctx)).toThrow(ValidationError);
+    expect(() => planUbiPayout({ round: 1, to: 'a b', amount: 1 }, ctx)).toThrow(ValidationError);
+    expect(() => planUbiPayout({ round: 1, to: 'a', amount: 0 }, ctx)).toThrow(ValidationError);
+    expect(() => planUbiRest({ round: 1.5, amount: 1 }, ctx)).toThrow(ValidationError);
+    expect(() => planCapture(hold, { amount: 1, to: { ubi: -1 }, reason: 'auction' }, ctx)).toThrow(ValidationError);
   });
 
   it('mints only for grants and rewards', () => {
@@ -185,7 +236,9 @@ describe('audit', () => {
       fc.record({ k: fc.constant('transfer' as const), from: fc.constantFrom(...ids), to: fc.constantFrom(...ids), amount: fc.integer({ min: 1, max: 500 }) }),
       fc.record({ k: fc.constant('burn' as const), from: fc.constantFrom(...ids), amount: fc.integer({ min: 1, max: 500 }) }),
       fc.record({ k: fc.constant('hold' as const), account: fc.constantFrom(...ids), amount: fc.integer({ min: 1, max: 500 }) }),
-      fc.record({ k: fc.constant('capture' as const), nth: fc.nat(), amount: fc.integer({ min: 1, max: 500 }), toAgent: fc.option(fc.constantFrom(...ids)) }),
+      fc.record({ k: fc.constant('capture' as const), nth: fc.nat(), amount: fc.integer({ min: 1, max: 500 }), toAgent: fc.option(fc.constantFrom(...ids)), toPool: fc.boolean() }),
+      fc.record({ k: fc.constant('ubi' as const), to: fc.constantFrom(...ids), amount: fc.integer({ min: 1, max: 300 }) }),
+      fc.record({ k: fc.constant('ubi-rest' as const) }),
       fc.record({ k: fc.constant('release' as const), nth: fc.nat(), expire: fc.boolean() }),
     );
     fc.assert(
@@ -203,8 +256,11 @@ describe('audit', () => {
             if (o.k === 'hold') book.apply(planHold({ accountId: o.account, amount: o.amount, reason: 'bid' }, ctx));
             const h = o.k === 'capture' || o.k === 'release' ? pick(o.nth) : undefined;
             if (h && o.k === 'capture') {
-              book.apply(planCapture(h, { amount: o.amount, to: o.toAgent ? { agent: o.toAgent } : 'burn', reason: 'x' }, ctx));
+              book.apply(planCapture(h, { amount: o.amount, to: o.toAgent ? { agent: o.toAgent } : o.toPool ? { ubi: 1 } : 'burn', reason: 'x' }, ctx));
             }
+            if (o.k === 'ubi') book.apply(planUbiPayout({ round: 1, to: o.to, amount: o.amount }, ctx));
+            const pooled = book.pools.get(1) ?? 0;
+            if (o.k === 'ubi-rest' && pooled > 0) book.apply(planUbiRest({ round: 1, amount: pooled }, ctx));
             if (h && o.k === 'release') book.apply(planRelease(h, { reason: 'x', as: o.expire ? 'expired' : 'voided' }, ctx));
           } catch (err) {
             if (!(err instanceof ValidationError || err instanceof ConflictError)) throw err;
@@ -212,6 +268,7 @@ describe('audit', () => {
           const report = book.audit();
           expect(report.problems).toEqual([]);
           expect(report.drift).toBe(0);
+          expect(report.pooled).toBe(book.pools.get(1) ?? 0);
         }
       }),
       { numRuns: 300 },
