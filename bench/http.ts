@@ -1,21 +1,30 @@
 /**
- * Bids through the local gateway (real HTTP → API Gateway v2 events → the handler → DynamoDB
- * Local) from 50 concurrent agents, against the same bids placed straight on the bid book in the
- * same run: what the HTTP layer, auth and validation add on this machine.
+ * Bids and transfers through the local gateway (real HTTP → API Gateway v2 events → the handler
+ * → DynamoDB Local) from 50 concurrent agents, against the same operations called straight on the
+ * bid book and the payments port in the same run: what the HTTP layer, auth and validation add on
+ * this machine. One round is run first, as a live economy has one behind it (the oracle's state
+ * exists), with the AWS round period (60 s).
  */
 import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { ensureTables, makeDocumentClient } from '../adapters/dynamodb/client.js';
 import { tableDefinitions } from '../adapters/dynamodb/tables.js';
 import { OfflineProvider } from '../adapters/llm/offline.js';
+import { LocalWorkspaces } from '../adapters/workspace/local.js';
 import { loadConfig } from '../economy/config.js';
+import { runRound } from '../economy/round.js';
 import { dynamoDeps } from '../wiring/deps.js';
 import { createFirstAgent } from '../economy/birth.js';
 import { allRoutes } from '../lambdas/all-routes.js';
 import { startDynamoDbLocal } from '../local/dynamodb-local.js';
 import { startGateway } from '../local/gateway.js';
-import { formatSummary, measure } from './stats.js';
+import { formatSummary, measure, type LatencySummary } from './stats.js';
 
 const AGENTS = 50;
+const OPS = 1000;
+const IN_FLIGHT = 50;
 const BUNDLE = { vcpu: 0.25, memoryMiB: 512, tokens: 0, attention: 0, durationSeconds: 60 };
 
 export async function benchHttp(): Promise<void> {
@@ -24,7 +33,15 @@ export async function benchHttp(): Promise<void> {
   const suffix = randomUUID().slice(0, 8);
   const tables = { ledger: `ledger-${suffix}`, journal: `journal-${suffix}`, records: `records-${suffix}` };
   await ensureTables(client, tableDefinitions(tables));
-  const deps = dynamoDeps({ client, tables, config: loadConfig({}, 'local'), operatorToken: () => Promise.resolve('bench'), llm: new OfflineProvider() });
+  const workspaceDir = mkdtempSync(join(tmpdir(), 'bench-workspaces-'));
+  const deps = dynamoDeps({
+    client,
+    tables,
+    config: loadConfig({ ROUND_SECONDS: '60' }, 'local'),
+    operatorToken: () => Promise.resolve('bench'),
+    llm: new OfflineProvider(),
+    workspaces: new LocalWorkspaces(workspaceDir),
+  });
   const gateway = await startGateway(allRoutes(deps));
   try {
     const agents = await Promise.all(
@@ -33,23 +50,40 @@ export async function benchHttp(): Promise<void> {
         return { agentId: born.agentId, credential: born.credential! };
       }),
     );
-    console.log(`bids from ${AGENTS} agents, 50 in flight`);
-    const http = await measure(1000, 50, async (i) => {
-      const agent = agents[i % AGENTS]!;
-      const res = await fetch(`${gateway.url}/bids`, {
+    await runRound(deps);
+    const post = async (agent: { credential: string }, path: string, body: unknown) => {
+      const res = await fetch(`${gateway.url}${path}`, {
         method: 'POST',
         headers: { authorization: `Bearer ${agent.credential}`, 'content-type': 'application/json' },
-        body: JSON.stringify({ bundle: BUNDLE, amount: 1_000_000 }),
+        body: JSON.stringify(body),
       });
-      if (res.status !== 201) throw new Error(`POST /bids: ${res.status} ${await res.text()}`);
-    });
-    console.log(formatSummary('POST /bids through the local gateway', http));
-    const direct = await measure(1000, 50, (i) => deps.bids.placeBid({ payerId: agents[i % AGENTS]!.agentId, agentId: agents[i % AGENTS]!.agentId, bundle: BUNDLE, amount: 1_000_000, idempotencyKey: randomUUID() }));
-    console.log(formatSummary('placeBid on the bid book (no HTTP)', direct));
-    console.log(`HTTP, auth and validation cost ${(((direct.perSecond - http.perSecond) / direct.perSecond) * 100).toFixed(0)}% of the throughput here`);
+      if (res.status !== 201) throw new Error(`POST ${path}: ${res.status} ${await res.text()}`);
+    };
+    const compare = (what: string, http: LatencySummary, direct: LatencySummary) =>
+      console.log(
+        `${what}: through HTTP ${(http.perSecond / direct.perSecond).toFixed(2)}× the throughput, p99 ${(http.p99 / direct.p99).toFixed(2)}× (HTTP, auth and validation cost ${(((direct.perSecond - http.perSecond) / direct.perSecond) * 100).toFixed(0)}% of the throughput here)`,
+      );
+
+    console.log(`bids from ${AGENTS} agents, ${IN_FLIGHT} in flight`);
+    const bidsHttp = await measure(OPS, IN_FLIGHT, (i) => post(agents[i % AGENTS]!, '/bids', { bundle: BUNDLE, amount: 1_000_000 }));
+    console.log(formatSummary('POST /bids through the local gateway', bidsHttp));
+    const bidsDirect = await measure(OPS, IN_FLIGHT, (i) =>
+      deps.bids.placeBid({ payerId: agents[i % AGENTS]!.agentId, agentId: agents[i % AGENTS]!.agentId, bundle: BUNDLE, amount: 1_000_000, idempotencyKey: randomUUID() }),
+    );
+    console.log(formatSummary('placeBid on the bid book (no HTTP)', bidsDirect));
+    compare('bids', bidsHttp, bidsDirect);
+
+    console.log(`transfers between ${AGENTS} agents, ${IN_FLIGHT} in flight`);
+    const to = (i: number) => agents[(i * 7 + 1) % AGENTS]!.agentId;
+    const transfersHttp = await measure(OPS, IN_FLIGHT, (i) => post(agents[i % AGENTS]!, '/transfers', { to: to(i), amount: 1_000 }));
+    console.log(formatSummary('POST /transfers through the local gateway', transfersHttp));
+    const transfersDirect = await measure(OPS, IN_FLIGHT, (i) => deps.payments.transfer({ from: agents[i % AGENTS]!.agentId, to: to(i), amount: 1_000, idempotencyKey: randomUUID() }));
+    console.log(formatSummary('transfer on the payments port (no HTTP)', transfersDirect));
+    compare('transfers', transfersHttp, transfersDirect);
   } finally {
     await gateway.close();
     client.destroy();
     await dynamodb.stop();
+    rmSync(workspaceDir, { recursive: true, force: true });
   }
 }

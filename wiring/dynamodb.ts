@@ -26,7 +26,7 @@ export function agentsOf(b: Base): DynamoAgentDirectory {
   return once(b, agentsOf, () => new DynamoAgentDirectory(b.client, b.tables, ledgerOf(b)));
 }
 export function bidsOf(b: Base): DynamoBidBook {
-  return once(b, bidsOf, () => new DynamoBidBook(b.client, b.tables, ledgerOf(b)));
+  return once(b, bidsOf, () => new DynamoBidBook(b.client, b.tables, ledgerOf(b), b.config.roundSeconds));
 }
 export function leasesOf(b: Base): DynamoLeaseBook {
   return once(b, leasesOf, () => new DynamoLeaseBook(b.client, b.tables));

@@ -22,6 +22,7 @@ import {
   InsufficientFundsError,
   LedgerIntegrityError,
   NotFoundError,
+  UnauthorizedError,
   ValidationError,
 } from '../../economy/errors.js';
 import {
@@ -183,7 +184,8 @@ export class DynamoLedgerStore implements LedgerStore {
    * prompt...), and the idempotency record, as one transaction. Other DynamoDB stores build on
    * this so that a movement and the state change it belongs to are never apart. On any domain
    * error (a failed condition, a hold already closed...) the key's record is consulted: if this
-   * same request already succeeded, its first result is returned instead.
+   * same request already succeeded, its first result is returned instead; but not to a caller
+   * whose credential the transaction found invalid (UnauthorizedError): it is told nothing.
    */
   async commit<R>(operation: string, req: Idempotent, build: (ctx: PlanContext) => Built<R> | Promise<Built<R>>): Promise<R> {
     const { idempotencyKey: key, ...request } = req;
@@ -198,7 +200,7 @@ export class DynamoLedgerStore implements LedgerStore {
     } catch (err) {
       // Whatever refused it now (the thing sold since, the lease over, the debt repaid...), a
       // request that already succeeded under this key gets its first result.
-      if (!(err instanceof DomainError)) throw err;
+      if (!(err instanceof DomainError) || err instanceof UnauthorizedError) throw err;
       const prior = await priorResult(this.client, this.tables.ledger, key, hash, now);
       if (prior) return prior.result as R;
       throw err;

@@ -20,7 +20,8 @@ export interface Write {
   /**
    * When several conditions fail at once, the explanation of the highest precedence wins: the
    * state of the thing (a hold already closed, a key already used) says more than a balance that
-   * failed only because of it. Balances 0, records 1 (the default), idempotency records 2.
+   * failed only because of it. Balances 0, records 1 (the default), idempotency records 2, the
+   * caller's credential 3 (an invalid credential is told nothing else).
    */
   precedence?: number;
 }
