@@ -96,10 +96,10 @@ export class DynamoBidBook implements BidBook {
       return {
         plan: planHold({ accountId: bid.payerId, amount: bid.amount, holdId: bid.holdId, reason: 'bid', ref: bid.bidId }, ctx),
         // Only the living may be bid for; the bid counts as their activity.
-        writes: [bidPut(this.tables, bid), countBid(this.tables, bid), ...(credential ? [credentialCheck(this.tables, credential)] : [])],
+        writes: [bidPut(this.tables, bid), countBid(this.tables, bid)],
         result: bid,
       };
-    });
+    }, credential && credentialCheck(this.tables, credential));
   }
 
   cancelBid(req: Idempotent & { payerId: string; bidId: string }, credential?: CredentialCheck): Promise<Bid> {
@@ -123,10 +123,10 @@ export class DynamoBidBook implements BidBook {
       const hold = await this.ledger.getHold(bid.holdId);
       return {
         plan: planRelease(hold, { reason: to === 'cancelled' ? 'bid cancelled' : 'bid expired', ref: bid.bidId, as: to === 'cancelled' ? 'voided' : 'expired' }, ctx),
-        writes: [this.closeWrite(closed), uncountBid(this.tables, bid), ...(credential ? [credentialCheck(this.tables, credential)] : [])],
+        writes: [this.closeWrite(closed), uncountBid(this.tables, bid)],
         result: closed,
       };
-    });
+    }, credential && credentialCheck(this.tables, credential));
   }
 
   settleWinner(req: Idempotent & { round: number; bid: Bid; payment: Micros; lease: Lease }): Promise<Lease> {

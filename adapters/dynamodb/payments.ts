@@ -20,7 +20,7 @@ export class DynamoPayments implements Payments {
     const request = { ...req, reason: 'transfer' };
     return this.ledger.commit('transfer', request, (ctx) => {
       const plan = planTransfer(request, ctx);
-      return { plan, writes: [aliveCheck(this.tables, req.to), ...(credential ? [credentialCheck(this.tables, credential)] : [])], result: { entryId: plan.entries[0]!.entryId, from: req.from, to: req.to, amount: req.amount } };
-    });
+      return { plan, writes: [aliveCheck(this.tables, req.to)], result: { entryId: plan.entries[0]!.entryId, from: req.from, to: req.to, amount: req.amount } };
+    }, credential && credentialCheck(this.tables, credential));
   }
 }
