@@ -2,7 +2,8 @@
  * Bids and transfers through the local gateway (real HTTP → API Gateway v2 events → the handler
  * → DynamoDB Local) from 50 concurrent agents, against the same operations called straight on the
  * bid book and the payments port in the same run, alternating in slices so that other load on the
- * machine falls on both alike: what the HTTP layer, auth and validation add on this machine.
+ * machine falls on both alike, after a warm-up slice of each (so each agent's first request, which
+ * reads its credential, is in the warm-up): what the HTTP layer, auth and validation add here.
  * One round is begun first, as a live economy has one behind it, and the round period is an hour
  * so that the whole run falls within one period, as almost every bid does (the bid book reads the
  * round pointer again only when the period's round may begin: once a period per process).

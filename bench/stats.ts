@@ -52,7 +52,8 @@ export async function measure(total: number, concurrency: number, task: (i: numb
 
 /**
  * Two ways of doing the same thing, measured in alternating slices (A B B A A B...), so that the
- * load of anything else on the machine falls on both alike.
+ * load of anything else on the machine falls on both alike, after one unmeasured slice of each
+ * (the warm-up: JIT, connections, each caller's first request).
  */
 export async function measurePair(
   total: number,
@@ -63,6 +64,8 @@ export async function measurePair(
 ): Promise<[LatencySummary, LatencySummary]> {
   const runs: [Timings[], Timings[]] = [[], []];
   const size = Math.ceil(total / slices);
+  await time(size, concurrency, a, total);
+  await time(size, concurrency, b, total);
   for (let slice = 0; slice < slices; slice += 1) {
     const first = slice * size;
     const count = Math.min(size, total - first);
