@@ -75,6 +75,22 @@ export async function transactWrite(
   }
 }
 
+/**
+ * One write outside a transaction, retried with the same backoff while DynamoDB refuses it for
+ * conflicting with a transaction in flight on the same item (`TransactionConflictException`, which
+ * the SDK does not retry): a run credential's renewal while a bid by that credential checks it.
+ */
+export async function retryingConflicts<T>(write: () => Promise<T>, retry: RetryPolicy = DEFAULT_RETRY): Promise<T> {
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      return await write();
+    } catch (err) {
+      if (!isRetryableError(err) || attempt >= retry.attempts) throw err;
+      await sleep(Math.random() * Math.min(retry.maxDelayMs, retry.baseDelayMs * 2 ** attempt));
+    }
+  }
+}
+
 function cancellationReasons(err: unknown): CancellationReason[] | undefined {
   if (err instanceof TransactionCanceledException) return err.CancellationReasons ?? [];
   // The document client may surface the same error as a plain ServiceException.
