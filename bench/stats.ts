@@ -61,15 +61,21 @@ export async function measurePair(
   slices: number,
   a: (i: number) => Promise<unknown>,
   b: (i: number) => Promise<unknown>,
+  /** Told which side the next slice measures (undefined: the warm-up). */
+  measuring: (which: 0 | 1 | undefined) => void = () => undefined,
 ): Promise<[LatencySummary, LatencySummary]> {
   const runs: [Timings[], Timings[]] = [[], []];
   const size = Math.ceil(total / slices);
+  measuring(undefined);
   await time(size, concurrency, a, total);
   await time(size, concurrency, b, total);
   for (let slice = 0; slice < slices; slice += 1) {
     const first = slice * size;
     const count = Math.min(size, total - first);
-    for (const which of slice % 2 === 0 ? [0, 1] : [1, 0]) runs[which]!.push(await time(count, concurrency, which === 0 ? a : b, first));
+    for (const which of slice % 2 === 0 ? ([0, 1] as const) : ([1, 0] as const)) {
+      measuring(which);
+      runs[which].push(await time(count, concurrency, which === 0 ? a : b, first));
+    }
   }
   return [summarize(runs[0]), summarize(runs[1])];
 }
