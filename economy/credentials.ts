@@ -6,7 +6,9 @@
  */
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { UnauthorizedError } from './errors.js';
-import type { AgentDirectory, Clock, RunCredentials } from './ports.js';
+import type { AgentDirectory, Clock, CredentialCheck, RunCredentials } from './ports.js';
+
+export type { CredentialCheck } from './ports.js';
 
 /** What an agent credential looks like: a prefix and 43 base64url characters. */
 export const CREDENTIAL_PATTERN = /^syn_[A-Za-z0-9_-]{43}$/;
@@ -38,15 +40,58 @@ export interface Caller {
   readonly kind: Principal['kind'];
   /** The principal a presented secret belongs to; UnauthorizedError for anything else. */
   identify(secret: string): Promise<Principal>;
+  /**
+   * For a route whose one write checks the credential itself (a bid, a transfer, a cancel): the
+   * agent a secret names and the check its write must pass, without a read when the credential's
+   * owner is already known. Only agents' callers have it.
+   */
+  claim?(secret: string): Promise<Claim>;
 }
 
+/**
+ * A credential's claim to be an agent's: `verified` when the credential was read just now and
+ * found valid; otherwise its owner came from what was known of it and only the write's check
+ * (or `identify`, before refusing for another reason) says whether it is still valid.
+ */
+export interface Claim {
+  principal: Principal & { kind: 'agent' };
+  check: CredentialCheck;
+  verified: boolean;
+}
+
+/** How many credentials' owners an agent caller remembers (the oldest is forgotten first). */
+export const KNOWN_CREDENTIALS = 10_000;
+
+/**
+ * Agents, by their own or their runs' credentials. Which agent a credential belongs to never
+ * changes (an item `cred#<hash>` is written once, with its agent, and only ever deleted; 256 random
+ * bits are never issued twice), so the owners of credentials seen valid are remembered, and a
+ * claim by one of them needs no read. Whether a credential is still valid is never remembered: a
+ * claim's write checks it (`CredentialCheck`), and `identify` reads it every time.
+ */
 export function agentCaller(agents: Pick<AgentDirectory, 'agentIdForCredential'>, clock: Clock): Caller {
+  const owners = new Map<string, string>();
+  const lookup = async (hash: string, now: number): Promise<string> => {
+    const agentId = await agents.agentIdForCredential(hash, now);
+    if (!agentId) throw new UnauthorizedError('invalid agent credential');
+    owners.delete(hash);
+    owners.set(hash, agentId);
+    if (owners.size > KNOWN_CREDENTIALS) owners.delete(owners.keys().next().value!);
+    return agentId;
+  };
+  const hashOf = (secret: string): string => {
+    if (!CREDENTIAL_PATTERN.test(secret)) throw new UnauthorizedError('invalid agent credential');
+    return credentialHash(secret);
+  };
   return {
     kind: 'agent',
-    identify: async (secret) => {
-      const agentId = CREDENTIAL_PATTERN.test(secret) ? await agents.agentIdForCredential(credentialHash(secret), clock.now()) : undefined;
-      if (!agentId) throw new UnauthorizedError('invalid agent credential');
-      return { kind: 'agent', agentId };
+    identify: async (secret) => ({ kind: 'agent', agentId: await lookup(hashOf(secret), clock.now()) }),
+    claim: async (secret) => {
+      const hash = hashOf(secret);
+      const now = clock.now();
+      const known = owners.get(hash);
+      const agentId = known ?? (await lookup(hash, now));
+      return { principal: { kind: 'agent', agentId }, check: { credentialHash: hash, agentId, now }, verified: known === undefined };
     },
   };
 }

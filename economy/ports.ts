@@ -30,6 +30,19 @@ export interface Idempotent {
   idempotencyKey: string;
 }
 
+/**
+ * What a write must find for an agent credential to be honoured, checked in the write's own
+ * transaction: the credential's item still there (death and the end of a run delete it), still
+ * the agent's, not a supervisor's token, and unexpired at `now`. A write that does not find it is
+ * refused as unauthorized (UnauthorizedError), whatever else it would have said. It is not part of
+ * the request's identity: a replay under another valid credential of the agent is the same request.
+ */
+export interface CredentialCheck {
+  credentialHash: string;
+  agentId: string;
+  now: number;
+}
+
 export interface TransferReceipt {
   entryId: string;
   from: string;
@@ -105,7 +118,8 @@ export interface AuditLog {
 }
 
 export interface Payments {
-  transfer(req: Idempotent & { from: string; to: string; amount: Micros; memo?: string }): Promise<TransferReceipt>;
+  /** `credential`, when given, is checked in the transfer's own transaction. */
+  transfer(req: Idempotent & { from: string; to: string; amount: Micros; memo?: string }, credential?: CredentialCheck): Promise<TransferReceipt>;
 }
 
 // -- the market ----------------------------------------------------------------------------------
@@ -210,10 +224,11 @@ export interface BidBook {
   /**
    * Holds `amount` of the payer's and records a pending bid for the agent's lease, in one
    * transaction; the agent must be alive. The payer is the agent itself, or its sponsor.
+   * `credential`, when given, is checked in the same transaction (so are the next two's).
    */
-  placeBid(req: Idempotent & { payerId: string; agentId: string; bundle: Bundle; amount: Micros }): Promise<Bid>;
+  placeBid(req: Idempotent & { payerId: string; agentId: string; bundle: Bundle; amount: Micros }, credential?: CredentialCheck): Promise<Bid>;
   /** Releases a pending bid's hold (to its payer) and marks it cancelled, in one transaction. */
-  cancelBid(req: Idempotent & { payerId: string; bidId: string }): Promise<Bid>;
+  cancelBid(req: Idempotent & { payerId: string; bidId: string }, credential?: CredentialCheck): Promise<Bid>;
   /** A bid, found under the agent that pays for it. */
   getBid(payerId: string, bidId: string): Promise<Bid>;
   /** Bids the agent pays for (its own, and those it sponsors), newest first. */

@@ -12,10 +12,11 @@ import { route, type AgentAuth } from './http/route.js';
 import { pathId } from './http/schemas.js';
 
 export function makeHandler(deps: { bids: Pick<BidBook, 'cancelBid'> } & AgentAuth) {
-  return route(ROUTES['DELETE /bids/{id}'], deps.agentCaller, {}, ({ principal, params }) => {
+  // The caller's credential is checked in the cancel's own write.
+  return route(ROUTES['DELETE /bids/{id}'], deps.agentCaller, { checksCredential: true }, ({ principal, params, credential }) => {
     const agentId = agentOf(principal);
     const bidId = pathId(params);
-    return deps.bids.cancelBid({ payerId: agentId, bidId, idempotencyKey: `${agentId}:cancel:${bidId}` });
+    return deps.bids.cancelBid({ payerId: agentId, bidId, idempotencyKey: `${agentId}:cancel:${bidId}` }, credential);
   });
 }
 

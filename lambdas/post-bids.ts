@@ -15,9 +15,10 @@ import { idSchema, bundleSchema, positiveMicros } from './http/schemas.js';
 const body = z.strictObject({ bundle: bundleSchema, amount: positiveMicros, for: z.optional(idSchema) });
 
 export function makeHandler(deps: { bids: Pick<BidBook, 'placeBid'> } & AgentAuth) {
-  return route(ROUTES['POST /bids'], deps.agentCaller, { body, status: 201 }, ({ principal, body, idempotencyKey }) => {
+  // One transaction: the caller's credential is checked in the bid's own write.
+  return route(ROUTES['POST /bids'], deps.agentCaller, { body, status: 201, checksCredential: true }, ({ principal, body, idempotencyKey, credential }) => {
     const payerId = agentOf(principal);
-    return deps.bids.placeBid({ payerId, agentId: body.for ?? payerId, bundle: body.bundle, amount: body.amount, idempotencyKey });
+    return deps.bids.placeBid({ payerId, agentId: body.for ?? payerId, bundle: body.bundle, amount: body.amount, idempotencyKey }, credential);
   });
 }
 

@@ -11,8 +11,9 @@ import { idSchema, memoSchema, positiveMicros } from './http/schemas.js';
 const body = z.strictObject({ to: idSchema, amount: positiveMicros, memo: z.optional(memoSchema) });
 
 export function makeHandler(deps: { payments: Pick<Payments, 'transfer'> } & AgentAuth) {
-  return route(ROUTES['POST /transfers'], deps.agentCaller, { body, status: 201 }, ({ principal, body, idempotencyKey }) =>
-    deps.payments.transfer({ from: agentOf(principal), to: body.to, amount: body.amount, ...(body.memo ? { memo: body.memo } : {}), idempotencyKey }),
+  // One transaction: the caller's credential is checked in the transfer's own write.
+  return route(ROUTES['POST /transfers'], deps.agentCaller, { body, status: 201, checksCredential: true }, ({ principal, body, idempotencyKey, credential }) =>
+    deps.payments.transfer({ from: agentOf(principal), to: body.to, amount: body.amount, ...(body.memo ? { memo: body.memo } : {}), idempotencyKey }, credential),
   );
 }
 

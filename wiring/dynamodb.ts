@@ -27,7 +27,7 @@ export function agentsOf(b: Base): DynamoAgentDirectory {
   return once(b, agentsOf, () => new DynamoAgentDirectory(b.client, b.tables, ledgerOf(b)));
 }
 export function bidsOf(b: Base): DynamoBidBook {
-  return once(b, bidsOf, () => new DynamoBidBook(b.client, b.tables, ledgerOf(b)));
+  return once(b, bidsOf, () => new DynamoBidBook(b.client, b.tables, ledgerOf(b), b.config.roundSeconds));
 }
 export function ubiOf(b: Base): DynamoUbiBook {
   return once(b, ubiOf, () => new DynamoUbiBook(b.client, b.tables, ledgerOf(b), b.clock, b.config.idempotencyTtlSeconds));

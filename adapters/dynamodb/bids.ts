@@ -12,10 +12,12 @@ import { ConflictError, ForbiddenError, NotFoundError } from '../../economy/erro
 import { planCapture, planHold, planRelease } from '../../economy/ledger.js';
 import { closedBid, newBid, type Bid, type BidState, type Lease } from '../../economy/market.js';
 import type { Micros } from '../../economy/money.js';
-import type { BidBook, Idempotent, Page } from '../../economy/ports.js';
+import type { BidBook, CredentialCheck, Idempotent, Page } from '../../economy/ports.js';
+import { RoundPointer } from '../../economy/round-pointer.js';
 import type { Bundle } from '../../economy/resources.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
 import { pageLimit } from '../../economy/pages.js';
+import { credentialCheck } from './credential-check.js';
 import { agentKey } from './keys.js';
 import { leasePut } from './leases.js';
 import type { DynamoLedgerStore } from './ledger.js';
@@ -74,38 +76,47 @@ function uncountBid(tables: Tables, bid: Bid, leasedUntil?: number): Write {
 }
 
 export class DynamoBidBook implements BidBook {
-  private readonly rounds: DynamoRoundLog;
+  /** The last round begun, read once per round period at most (see economy/round-pointer.ts). */
+  private readonly pointer: RoundPointer;
 
   constructor(
     private readonly client: DynamoDBDocumentClient,
     private readonly tables: Tables,
     private readonly ledger: DynamoLedgerStore,
+    /** The oracle's period: with it, the round pointer is read only when it may have moved. */
+    roundSeconds?: number,
   ) {
-    this.rounds = new DynamoRoundLog(client, tables);
+    const rounds = new DynamoRoundLog(client, tables);
+    this.pointer = new RoundPointer(() => rounds.state(), roundSeconds);
   }
 
-  placeBid(req: Idempotent & { payerId: string; agentId: string; bundle: Bundle; amount: Micros }): Promise<Bid> {
+  placeBid(req: Idempotent & { payerId: string; agentId: string; bundle: Bundle; amount: Micros }, credential?: CredentialCheck): Promise<Bid> {
     return this.ledger.commit('placeBid', req, async (ctx) => {
-      const state = await this.rounds.state();
-      const bid = newBid({ ...req, bidId: ctx.newId(), now: ctx.now, lastRound: state?.lastRound ?? 0 });
+      const bid = newBid({ ...req, bidId: ctx.newId(), now: ctx.now, lastRound: await this.pointer.lastRound(ctx.now) });
       return {
         plan: planHold({ accountId: bid.payerId, amount: bid.amount, holdId: bid.holdId, reason: 'bid', ref: bid.bidId }, ctx),
         // Only the living may be bid for; the bid counts as their activity.
         writes: [bidPut(this.tables, bid), countBid(this.tables, bid)],
         result: bid,
       };
-    });
+    }, credential && credentialCheck(this.tables, credential));
   }
 
-  cancelBid(req: Idempotent & { payerId: string; bidId: string }): Promise<Bid> {
-    return this.closeBid('cancelBid', req, 'cancelled');
+  cancelBid(req: Idempotent & { payerId: string; bidId: string }, credential?: CredentialCheck): Promise<Bid> {
+    return this.closeBid('cancelBid', req, 'cancelled', undefined, credential);
   }
 
   expireBid(req: Idempotent & { round: number; payerId: string; bidId: string }): Promise<Bid> {
     return this.closeBid('expireBid', req, 'expired', req.round);
   }
 
-  private closeBid(operation: string, req: Idempotent & { payerId: string; bidId: string }, to: 'cancelled' | 'expired', round?: number): Promise<Bid> {
+  private closeBid(
+    operation: string,
+    req: Idempotent & { payerId: string; bidId: string },
+    to: 'cancelled' | 'expired',
+    round?: number,
+    credential?: CredentialCheck,
+  ): Promise<Bid> {
     return this.ledger.commit(operation, req, async (ctx) => {
       const bid = await this.getBid(req.payerId, req.bidId);
       const closed = closedBid(bid, to, ctx.now, round);
@@ -115,7 +126,7 @@ export class DynamoBidBook implements BidBook {
         writes: [this.closeWrite(closed), uncountBid(this.tables, bid)],
         result: closed,
       };
-    });
+    }, credential && credentialCheck(this.tables, credential));
   }
 
   settleWinner(req: Idempotent & { round: number; bid: Bid; payment: Micros; lease: Lease; payTo?: 'burn' | 'ubi' }): Promise<Lease> {

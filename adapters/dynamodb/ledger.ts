@@ -24,6 +24,7 @@ import {
   InsufficientFundsError,
   LedgerIntegrityError,
   NotFoundError,
+  UnauthorizedError,
   ValidationError,
 } from '../../economy/errors.js';
 import {
@@ -188,8 +189,12 @@ export class DynamoLedgerStore implements LedgerStore {
    * this so that a movement and the state change it belongs to are never apart. On any domain
    * error (a failed condition, a hold already closed...) the key's record is consulted: if this
    * same request already succeeded, its first result is returned instead.
+   *
+   * `guard`, a condition the request is honoured under (the caller's credential: see
+   * credential-check.ts), is part of the transaction, and is checked alone before a first result
+   * is returned again: a caller it refuses (UnauthorizedError) is told nothing else.
    */
-  async commit<R>(operation: string, req: Idempotent, build: (ctx: PlanContext) => Built<R> | Promise<Built<R>>): Promise<R> {
+  async commit<R>(operation: string, req: Idempotent, build: (ctx: PlanContext) => Built<R> | Promise<Built<R>>, guard?: Write): Promise<R> {
     const { idempotencyKey: key, ...request } = req;
     assertIdempotencyKey(key);
     const hash = requestHash(operation, request);
@@ -197,13 +202,14 @@ export class DynamoLedgerStore implements LedgerStore {
     try {
       const { plan, writes = [], result } = await build({ newId: this.newId, now });
       const record = idempotencyWrite({ table: this.tables.ledger, key, hash, result, now, ttlSeconds: this.ttlSeconds });
-      await transactWrite(this.client, [...(plan ? this.planWrites(plan, now) : []), ...writes, record], this.retry);
+      await transactWrite(this.client, [...(plan ? this.planWrites(plan, now) : []), ...writes, record, ...(guard ? [guard] : [])], this.retry);
       return result;
     } catch (err) {
       // Whatever refused it now (the thing sold since, the lease over, the debt repaid...), a
       // request that already succeeded under this key gets its first result.
-      if (!(err instanceof DomainError)) throw err;
+      if (!(err instanceof DomainError) || err instanceof UnauthorizedError) throw err;
       const prior = await priorResult(this.client, this.tables.ledger, key, hash, now);
+      if (prior && guard) await transactWrite(this.client, [guard], this.retry);
       if (prior) return prior.result as R;
       throw err;
     }

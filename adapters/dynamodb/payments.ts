@@ -4,8 +4,9 @@
  */
 import { planTransfer } from '../../economy/ledger.js';
 import type { Micros } from '../../economy/money.js';
-import type { Idempotent, Payments, TransferReceipt } from '../../economy/ports.js';
+import type { CredentialCheck, Idempotent, Payments, TransferReceipt } from '../../economy/ports.js';
 import { aliveCheck } from './agents.js';
+import { credentialCheck } from './credential-check.js';
 import type { DynamoLedgerStore } from './ledger.js';
 import type { Tables } from './tables.js';
 
@@ -15,11 +16,11 @@ export class DynamoPayments implements Payments {
     private readonly ledger: DynamoLedgerStore,
   ) {}
 
-  transfer(req: Idempotent & { from: string; to: string; amount: Micros; memo?: string }): Promise<TransferReceipt> {
+  transfer(req: Idempotent & { from: string; to: string; amount: Micros; memo?: string }, credential?: CredentialCheck): Promise<TransferReceipt> {
     const request = { ...req, reason: 'transfer' };
     return this.ledger.commit('transfer', request, (ctx) => {
       const plan = planTransfer(request, ctx);
       return { plan, writes: [aliveCheck(this.tables, req.to)], result: { entryId: plan.entries[0]!.entryId, from: req.from, to: req.to, amount: req.amount } };
-    });
+    }, credential && credentialCheck(this.tables, credential));
   }
 }

@@ -15,7 +15,7 @@ import type { Profile } from './agents.js';
 import { agentKey, credentialKey } from './keys.js';
 import { isConditionFailure } from './conditions.js';
 import { TTL_ATTRIBUTE, type Tables } from './tables.js';
-import { transactWrite, type Write } from './transact.js';
+import { retryingConflicts, transactWrite, type Write } from './transact.js';
 
 const seconds = (ms: number) => Math.ceil(ms / 1000);
 
@@ -73,15 +73,18 @@ export class DynamoRunCredentials implements RunCredentials {
     for (const [hash, until] of secrets) {
       if (!hash) continue;
       try {
-        await this.client.send(
-          new UpdateCommand({
-            TableName: this.tables.records,
-            Key: credentialKey(hash),
-            UpdateExpression: 'SET #expires = :expires',
-            ConditionExpression: 'attribute_exists(pk) AND runId = :runId AND #expires < :expires',
-            ExpressionAttributeNames: { '#expires': TTL_ATTRIBUTE },
-            ExpressionAttributeValues: { ':expires': seconds(until), ':runId': runId },
-          }),
+        // Bids and transfers by the run check its credential in their transactions (credential-check.ts).
+        await retryingConflicts(() =>
+          this.client.send(
+            new UpdateCommand({
+              TableName: this.tables.records,
+              Key: credentialKey(hash),
+              UpdateExpression: 'SET #expires = :expires',
+              ConditionExpression: 'attribute_exists(pk) AND runId = :runId AND #expires < :expires',
+              ExpressionAttributeNames: { '#expires': TTL_ATTRIBUTE },
+              ExpressionAttributeValues: { ':expires': seconds(until), ':runId': runId },
+            }),
+          ),
         );
       } catch (err) {
         if (!isConditionFailure(err)) throw err;

@@ -20,7 +20,8 @@ export interface Write {
   /**
    * When several conditions fail at once, the explanation of the highest precedence wins: the
    * state of the thing (a hold already closed, a key already used) says more than a balance that
-   * failed only because of it. Balances 0, records 1 (the default), idempotency records 2.
+   * failed only because of it. Balances 0, records 1 (the default), idempotency records 2, the
+   * caller's credential 3 (an invalid credential is told nothing else).
    */
   precedence?: number;
 }
@@ -70,6 +71,22 @@ export async function transactWrite(
       // Full jitter: spreads competing writers apart so that they stop colliding.
       const cap = Math.min(retry.maxDelayMs, retry.baseDelayMs * 2 ** attempt);
       await sleep(Math.random() * cap);
+    }
+  }
+}
+
+/**
+ * One write outside a transaction, retried with the same backoff while DynamoDB refuses it for
+ * conflicting with a transaction in flight on the same item (`TransactionConflictException`, which
+ * the SDK does not retry): a run credential's renewal while a bid by that credential checks it.
+ */
+export async function retryingConflicts<T>(write: () => Promise<T>, retry: RetryPolicy = DEFAULT_RETRY): Promise<T> {
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      return await write();
+    } catch (err) {
+      if (!isRetryableError(err) || attempt >= retry.attempts) throw err;
+      await sleep(Math.random() * Math.min(retry.maxDelayMs, retry.baseDelayMs * 2 ** attempt));
     }
   }
 }

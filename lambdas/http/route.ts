@@ -9,8 +9,8 @@ import httpJsonBodyParser from '@middy/http-json-body-parser';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import * as z from 'zod/mini';
 import { en } from 'zod/locales';
-import { ValidationError } from '../../economy/errors.js';
-import type { Caller, Principal } from '../../economy/credentials.js';
+import { UnauthorizedError, ValidationError } from '../../economy/errors.js';
+import type { Caller, Claim, CredentialCheck, Principal } from '../../economy/credentials.js';
 import type { RouteRule } from '../routes.js';
 import { bearer } from './auth.js';
 import { jsonErrors } from './errors.js';
@@ -36,6 +36,11 @@ export interface RouteSpec<B extends z.ZodMiniType | undefined, Q extends z.ZodM
   status?: number;
   /** Errors in the shape OpenAI's clients read (`type` and `param` besides `code` and `message`). */
   openaiErrors?: boolean;
+  /**
+   * The route's one write checks the caller's credential in its own transaction (it passes
+   * `credential` on): authentication then costs no read when the credential's owner is known.
+   */
+  checksCredential?: boolean;
 }
 
 type Infer<S> = S extends z.ZodMiniType ? z.infer<S> : undefined;
@@ -47,6 +52,8 @@ export interface RouteInput<B, Q> {
   params: Record<string, string | undefined>;
   /** The caller's Idempotency-Key scoped to the caller (a fresh key when none was sent). */
   idempotencyKey: string;
+  /** On a route that `checksCredential`: what its write must check (see CredentialCheck). */
+  credential?: CredentialCheck;
 }
 
 // zod/mini loads no messages of its own: the API's errors say what is wrong in English.
@@ -66,10 +73,31 @@ export function route<B extends z.ZodMiniType | undefined = undefined, Q extends
 ): ApiHandler {
   if (caller.kind !== rule.auth) throw new Error(`lambdas/${rule.entry}.ts: the routes table says its callers are ${rule.auth}s, its handler knows ${caller.kind}s`);
   // Who is calling is settled first: a caller without a valid credential gets 401 whatever it sent.
+  // Where the route's write checks the credential, a known credential is not read first; if the
+  // request is refused for anything else before or in that write, the credential is read then, so
+  // that an invalid one still gets its 401 (a refusal never says more to an invalid credential).
   const principals = new WeakMap<APIGatewayProxyEventV2, Principal>();
+  const claims = new WeakMap<APIGatewayProxyEventV2, Claim>();
+  const deferred = spec.checksCredential === true && caller.claim !== undefined;
   const authenticate: MiddlewareObj<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2> = {
     before: async ({ event }) => {
-      principals.set(event, await caller.identify(bearer(event.headers)));
+      const secret = bearer(event.headers);
+      if (!deferred) {
+        principals.set(event, await caller.identify(secret));
+        return;
+      }
+      const claimed = await caller.claim!(secret);
+      claims.set(event, claimed);
+      principals.set(event, claimed.principal);
+    },
+    onError: async (request) => {
+      const claimed = claims.get(request.event);
+      if (!claimed || claimed.verified || request.error instanceof UnauthorizedError) return;
+      try {
+        await caller.identify(bearer(request.event.headers));
+      } catch (err) {
+        if (err instanceof UnauthorizedError) request.error = err;
+      }
     },
   };
   const handler = middy<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2>()
@@ -90,6 +118,8 @@ export function route<B extends z.ZodMiniType | undefined = undefined, Q extends
       params: event.pathParameters ?? {},
       idempotencyKey: `${principal.kind === 'operator' ? 'operator' : principal.agentId}:${idempotencyKey(headers)}`,
     };
+    const claimed = claims.get(event);
+    if (claimed) input.credential = claimed.check;
     return responseOf(spec.status ?? 200, await fn(input));
   });
 }
