@@ -15,6 +15,7 @@ import type {
   ArtifactBook,
   BidBook,
   Clock,
+  DeathWatch,
   Inbox,
   LeaseBook,
   LedgerStore,
@@ -37,6 +38,7 @@ import {
   auditsOf,
   artifactsOf,
   bidsOf,
+  deathWatchOf,
   inboxOf,
   leasesOf,
   ledgerOf,
@@ -60,6 +62,8 @@ export interface Deps {
   bids: BidBook;
   leases: LeaseBook;
   rounds: RoundLog;
+  /** Which agents the round's death pass judges. */
+  watch: DeathWatch;
   usage: UsageStore;
   llmLedger: LlmLedger;
   prompts: PromptBook;
@@ -111,6 +115,7 @@ export function dynamoDeps(options: {
     bids: bidsOf(base),
     leases: leasesOf(base),
     rounds: roundsOf(base),
+    watch: deathWatchOf(base),
     usage: usageOf(base),
     llmLedger: llmLedgerOf(base),
     prompts: promptsOf(base),

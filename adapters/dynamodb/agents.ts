@@ -17,6 +17,7 @@ import type { PlanContext } from '../../economy/ledger.js';
 import type { AgentDirectory, Birth, FirstBid, Idempotent, Judged, Page } from '../../economy/ports.js';
 import { agentKey, artifactKey, credentialKey } from './keys.js';
 import { bidPut } from './bids.js';
+import { watchPut } from './death-watch.js';
 import type { Built, DynamoLedgerStore } from './ledger.js';
 import { queryIndex, recordOf } from './records.js';
 import { decodeIndexCursor, encodeCursor } from './cursor.js';
@@ -209,6 +210,8 @@ export class DynamoAgentDirectory implements AgentDirectory {
         },
         explain: () => new ConflictError('credential already in use'),
       },
+      // Judged at the next round, like every change that can leave an agent with nothing to live on.
+      watchPut(this.tables, agent.agentId, now),
     ];
   }
 
