@@ -86,6 +86,16 @@ function uncountBid(tables: Tables, bid: Bid, leasedUntil?: number): Write {
   };
 }
 
+/**
+ * A bid closed leaves its agent one bid fewer: it may have nothing left to live on, so the round's
+ * death watch judges it. The payer's hold closes in the same transaction, and the ledger marks
+ * the payer for that (adapters/dynamodb/ledger.ts); only an agent other than its payer (a
+ * sponsored one) is marked here.
+ */
+function watchSponsored(tables: Tables, bid: Bid, now: number): Write[] {
+  return bid.agentId === bid.payerId ? [] : [watchPut(tables, bid.agentId, now)];
+}
+
 export class DynamoBidBook implements BidBook {
   private readonly rounds: DynamoRoundLog;
 
@@ -125,8 +135,7 @@ export class DynamoBidBook implements BidBook {
       const hold = await this.ledger.getHold(bid.holdId);
       return {
         plan: planRelease(hold, { reason: to === 'cancelled' ? 'bid cancelled' : 'bid expired', ref: bid.bidId, as: to === 'cancelled' ? 'voided' : 'expired' }, ctx),
-        // One bid fewer for its agent: it may have nothing left to live on (the round's death watch).
-        writes: [this.closeWrite(closed), uncountBid(this.tables, bid), watchPut(this.tables, bid.agentId, ctx.now)],
+        writes: [this.closeWrite(closed), uncountBid(this.tables, bid), ...watchSponsored(this.tables, bid, ctx.now)],
         result: closed,
       };
     });
@@ -142,7 +151,7 @@ export class DynamoBidBook implements BidBook {
       const won: Bid = { ...bid, state: 'won', payment: req.payment, leaseId: lease.leaseId, closedAt: ctx.now, closedRound: req.round };
       return {
         plan: planCapture(hold, { amount: req.payment, to: 'burn', reason: 'auction', ref: bid.bidId }, ctx),
-        writes: [this.closeWrite(won), leasePut(this.tables, lease), uncountBid(this.tables, bid, lease.endsAt), watchPut(this.tables, bid.agentId, lease.endsAt)],
+        writes: [this.closeWrite(won), leasePut(this.tables, lease), uncountBid(this.tables, bid, lease.endsAt), ...watchSponsored(this.tables, bid, ctx.now)],
         result: lease,
       };
     });
