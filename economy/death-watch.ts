@@ -53,7 +53,14 @@ export async function deathPass(deps: DeathPassDeps, round: number): Promise<num
 
 async function judge(deps: DeathPassDeps, round: number, now: number, agentId: string, marks: WatchMark[]): Promise<boolean> {
   let agent;
+  let balance;
   try {
+    // The balance first: while it holds something the agent lives, and the hold's closing will mark it again.
+    balance = await deps.ledger.getBalance(agentId);
+    if (balance.held > 0) {
+      await deps.watch.clear(marks);
+      return false;
+    }
     agent = await deps.agents.getAgent(agentId);
   } catch (err) {
     if (!(err instanceof DomainError && err.code === 'NOT_FOUND')) throw err;
@@ -64,7 +71,6 @@ async function judge(deps: DeathPassDeps, round: number, now: number, agentId: s
     await deps.watch.clear(marks);
     return false;
   }
-  const balance = await deps.ledger.getBalance(agentId);
   const vitals: Vitals = {
     available: balance.available,
     held: balance.held,
