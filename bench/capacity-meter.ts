@@ -106,6 +106,16 @@ export class CapacityMeter {
           }
         }
         break;
+      case 'BatchWrite':
+        if (output) {
+          for (const [name, requests] of Object.entries(input.RequestItems as Record<string, Input[]>)) {
+            for (const request of requests) {
+              if (request.PutRequest) this.write(tableKind(name), 'Put', request.PutRequest as Input, 1);
+              else if (request.DeleteRequest) this.write(tableKind(name), 'Delete', request.DeleteRequest as Input, 1);
+            }
+          }
+        }
+        break;
       default:
         break;
     }
