@@ -50,8 +50,8 @@ export class DynamoLeaseBook implements LeaseBook {
         }),
       );
       // Without its lease the agent may have nothing left to live on: the round's death watch
-      // judges it from now. (Were this mark lost, the one its winning bid left at the lease's
-      // planned end would still judge it then.)
+      // judges it from now. (Were this mark lost, the judgement its win brought has it judged
+      // again by the lease's planned end at the latest, or when its balance falls.)
       await new DynamoDeathWatch(this.client, this.tables).watch(req.agentId, req.at);
       return toLease(Attributes!);
     } catch (err) {
