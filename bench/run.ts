@@ -8,6 +8,7 @@ import { benchClearing } from './clearing.js';
 import { benchHttp } from './http.js';
 import { benchLambdas } from './lambdas.js';
 import { benchLedger } from './ledger.js';
+import { benchRound } from './round.js';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
@@ -17,6 +18,7 @@ const benchmarks: Record<string, () => Promise<void>> = {
   ledger: benchLedger,
   http: benchHttp,
   lambdas: benchLambdas,
+  round: benchRound,
 };
 
 const wanted = process.argv.slice(2);

@@ -25,3 +25,16 @@ export function fateOf(v: Vitals): Fate {
   if (v.now - v.activeSince >= v.dormancyLimitSeconds * 1000) return { dies: true, reason: 'dormant' };
   return { dies: false };
 }
+
+/**
+ * When an agent that lives now could next die if nothing were written meanwhile (the round's
+ * death watch judges it again then); undefined while a pending bid or a hold protects it, since
+ * only a write ends those, and every such write marks the agent (economy/death-watch.ts).
+ * `leaseEndsAt` is when its last lease ends (its renewals included), when it has one.
+ */
+export function nextJudgement(v: Vitals & { leaseEndsAt?: number }): number | undefined {
+  if (v.pendingBids > 0 || v.held > 0) return undefined;
+  const unleased = v.hasLease && v.leaseEndsAt !== undefined ? Math.max(v.now, v.leaseEndsAt) : v.now;
+  if (v.available === 0) return unleased;
+  return Math.max(unleased, v.activeSince + v.dormancyLimitSeconds * 1000);
+}

@@ -235,6 +235,8 @@ export interface BidBook {
   listBids(payerId: string, page?: { limit?: number; cursor?: string; state?: BidState }): Promise<Page<Bid>>;
   /** Pending bids that take part in `round`. */
   pendingBids(round: number): Promise<Bid[]>;
+  /** Pending bids that first took part in `lastFirstRound` or before: those due to expire (read by that round, not all bids). */
+  expiringBids(lastFirstRound: number): Promise<Bid[]>;
   /** Captures the winner's payment, marks its bid won and writes its lease: one transaction, at most once. */
   /**
    * Captures the winner's payment (into the burn, or with `payTo: 'ubi'` into the round's UBI pool),
@@ -243,6 +245,34 @@ export interface BidBook {
   settleWinner(req: Idempotent & { round: number; bid: Bid; payment: Micros; lease: Lease; payTo?: 'burn' | 'ubi' }): Promise<Lease>;
   /** Releases an expired bid's hold and marks it expired: one transaction, at most once. */
   expireBid(req: Idempotent & { round: number; payerId: string; bidId: string }): Promise<Bid>;
+}
+
+/** A mark on an agent the round must judge: from when it is due. */
+export interface WatchMark {
+  agentId: string;
+  dueAt: number;
+  /** Tells this mark from others on the same agent at the same time. */
+  markId: string;
+}
+
+/**
+ * The agents the round judges for death (economy/death-watch.ts), so that it reads only agents
+ * that can have changed rather than every agent. Every write that can bring an agent's death
+ * nearer marks it, due at once: a balance that fell (available or held), a bid for it closed, a
+ * lease closed early, a birth. The round marks the agents it judges alive, due when they could
+ * next die with nothing written meanwhile (a lease's end, the dormancy limit).
+ */
+export interface DeathWatch {
+  /** Marks due at `now` or before. */
+  due(now: number): Promise<WatchMark[]>;
+  /** Marks `agentId`, due at `dueAt`. */
+  watch(agentId: string, dueAt: number): Promise<void>;
+  /** Removes these marks (a mark written since is another mark, and stays). */
+  clear(marks: readonly WatchMark[]): Promise<void>;
+  /** Whether every living agent has been marked once (false on tables from before the watch). */
+  started(): Promise<boolean>;
+  /** Notes that every living agent has been marked once. */
+  start(at: number): Promise<void>;
 }
 
 /** Leases: what winning bids bought (written by `BidBook.settleWinner`). */

@@ -8,15 +8,21 @@
  * - a round left `clearing` by a crash is finished by the next invocation, whatever its tick;
  * - with UBI, the payout's plan is fixed once and each share is one transaction keyed by round and
  *   recipient (economy/ubi.ts), so no retry pays anyone twice.
+ * - its writes run with bounded concurrency (`ROUND_CONCURRENCY`): winners of different agents,
+ *   expiries and the death pass's judgements side by side, each agent's winners in turn.
  */
 import { clear, type ResourceRound } from './clearing.js';
 import type { Config } from './config.js';
 import { DomainError } from './errors.js';
-import { activeSince, expiresAfter, heldByAgent, heldByLeases, leaseWindow, storedOutcome, type Bid, type Lease, type OracleState, type StoredOutcome } from './market.js';
-import { fateOf } from './lifecycle.js';
-import type { AgentDirectory, BidBook, Clock, LeaseBook, LedgerStore, PromptBook, RoundLog, UbiBook } from './ports.js';
+import { expiresAfter, heldByAgent, heldByLeases, leaseWindow, storedOutcome, type Bid, type Lease, type OracleState, type StoredOutcome } from './market.js';
+import { inPool } from './concurrency.js';
+import { deathPass } from './death-watch.js';
+import type { AgentDirectory, BidBook, Clock, DeathWatch, LeaseBook, LedgerStore, PromptBook, RoundLog, UbiBook } from './ports.js';
 import { RESOURCES, type Resource } from './resources.js';
 import { planUbi, ubiRecipients, type UbiReport } from './ubi.js';
+
+/** Transactions a round keeps in flight at once. */
+export const ROUND_CONCURRENCY = 16;
 
 export interface RoundDeps {
   rounds: RoundLog;
@@ -26,6 +32,8 @@ export interface RoundDeps {
   agents: AgentDirectory;
   ledger: LedgerStore;
   ubi: UbiBook;
+  /** Which agents the death pass judges. */
+  watch: DeathWatch;
   clock: Clock;
   config: Pick<Config, 'roundSeconds' | 'bidExpiryRounds' | 'reserveBounds' | 'capacity' | 'initialReserve' | 'dormancyLimitSeconds' | 'payments'>;
 }
@@ -89,7 +97,7 @@ export async function runRound(deps: RoundDeps, tick?: number): Promise<RoundRep
   // Unanswered prompts past their time release their attention bids.
   const expiredPrompts = await deps.prompts.expirePrompts(deps.clock.now());
   // Then who lives: the destitute and the long dormant die, their leftovers burned.
-  const died = await decideFates(deps, round);
+  const died = await deathPass(deps, round);
   // Then the round's payments, shared among those alive at the round. A round begun with UBI and
   // resumed after the setting changed to burn still shares out what its pool got.
   const ubi = deps.config.payments === 'ubi' || (await deps.ubi.pool(round)) > 0 ? await shareOut(deps, round, startedAt) : undefined;
@@ -128,46 +136,51 @@ async function applyOutcome(
   payTo: 'burn' | 'ubi' = 'burn',
 ): Promise<{ settled: number; voided: number }> {
   const read = new Map(pending.map((b) => [b.bidId, b]));
-  let settled = 0;
-  let voided = 0;
-  const leasesByAgent = new Map<string, Lease[]>();
-  for (const winner of outcome.winners) {
-    let leases = leasesByAgent.get(winner.agentId);
-    if (!leases) {
-      leases = await deps.leases.agentLeases(winner.agentId, now);
-      leasesByAgent.set(winner.agentId, leases);
+  // One agent's leases follow each other, so its winners are settled in turn; agents side by side.
+  const byAgent = new Map<string, StoredOutcome['winners']>();
+  for (const winner of outcome.winners) byAgent.set(winner.agentId, [...(byAgent.get(winner.agentId) ?? []), winner]);
+  const results = await inPool([...byAgent], ROUND_CONCURRENCY, async ([agentId, winners]) => {
+    const leases = await deps.leases.agentLeases(agentId, now);
+    let settled = 0;
+    let voided = 0;
+    for (const winner of winners) {
+      const bid = read.get(winner.bidId) ?? (await deps.bids.getBid(winner.payerId, winner.bidId));
+      // A lease already written for this bid (a resumed round) keeps its window.
+      const existing = leases.find((l) => l.bidId === bid.bidId);
+      const window = existing ?? leaseWindow(leases, now, bid.bundle.durationSeconds);
+      const lease: Lease = {
+        leaseId: bid.bidId,
+        agentId: bid.agentId,
+        bidId: bid.bidId,
+        payerId: bid.payerId,
+        bundle: bid.bundle,
+        round,
+        startsAt: window.startsAt,
+        endsAt: window.endsAt,
+        payment: winner.payment,
+      };
+      try {
+        const written = await deps.bids.settleWinner({ idempotencyKey: `round-${round}-win-${bid.bidId}`, round, bid, payment: winner.payment, lease, payTo });
+        if (!existing) leases.push(written);
+        settled += 1;
+      } catch (err) {
+        if (!(err instanceof DomainError && err.code === 'CONFLICT')) throw err;
+        voided += 1; // cancelled between clearing and settlement
+      }
     }
-    const bid = read.get(winner.bidId) ?? (await deps.bids.getBid(winner.payerId, winner.bidId));
-    // A lease already written for this bid (a resumed round) keeps its window.
-    const existing = leases.find((l) => l.bidId === bid.bidId);
-    const window = existing ?? leaseWindow(leases, now, bid.bundle.durationSeconds);
-    const lease: Lease = {
-      leaseId: bid.bidId,
-      agentId: bid.agentId,
-      bidId: bid.bidId,
-      payerId: bid.payerId,
-      bundle: bid.bundle,
-      round,
-      startsAt: window.startsAt,
-      endsAt: window.endsAt,
-      payment: winner.payment,
-    };
-    try {
-      const written = await deps.bids.settleWinner({ idempotencyKey: `round-${round}-win-${bid.bidId}`, round, bid, payment: winner.payment, lease, payTo });
-      if (!existing) leases.push(written);
-      settled += 1;
-    } catch (err) {
-      if (!(err instanceof DomainError && err.code === 'CONFLICT')) throw err;
-      voided += 1; // cancelled between clearing and settlement
-    }
-  }
-  return { settled, voided };
+    return { settled, voided };
+  });
+  return { settled: results.reduce((n, r) => n + r.settled, 0), voided: results.reduce((n, r) => n + r.voided, 0) };
 }
 
-/** Releases the holds of pending bids whose last round this was. */
+/**
+ * Releases the holds of pending bids whose last round this was: among the bids the clearing read,
+ * or, in a resumed round, read from the index by first round (only the bids due).
+ */
 async function expireBids(deps: RoundDeps, round: number, pending?: Bid[]): Promise<number> {
-  const due = (pending ?? (await deps.bids.pendingBids(round))).filter((b) => expiresAfter(b, round, deps.config.bidExpiryRounds));
-  const results = await inBatches(due, async (bid) => {
+  const lastFirstRound = round - deps.config.bidExpiryRounds + 1;
+  const due = (pending ?? (await deps.bids.expiringBids(lastFirstRound))).filter((b) => expiresAfter(b, round, deps.config.bidExpiryRounds));
+  const results = await inPool(due, ROUND_CONCURRENCY, async (bid) => {
     try {
       await deps.bids.expireBid({ idempotencyKey: `round-${round}-expire-${bid.bidId}`, round, payerId: bid.payerId, bidId: bid.bidId });
       return true;
@@ -177,42 +190,6 @@ async function expireBids(deps: RoundDeps, round: number, pending?: Bid[]): Prom
     }
   });
   return results.filter(Boolean).length;
-}
-
-/**
- * Applies death and dormancy (economy/lifecycle.ts) to every living agent. Each burial holds only
- * if the agent is still as judged: a bid, a transfer or a lease that arrives meanwhile saves it.
- */
-async function decideFates(deps: RoundDeps, round: number): Promise<number> {
-  const now = deps.clock.now();
-  const [agents, leases] = await Promise.all([deps.agents.listAgents(), deps.leases.activeLeases(now)]);
-  // A lease yet to start counts too: its agent is about to run.
-  const leased = new Set(leases.map((l) => l.agentId));
-  const deaths = await inBatches(
-    agents.filter((a) => a.status === 'alive'),
-    async (agent) => {
-      const balance = await deps.ledger.getBalance(agent.agentId);
-      const fate = fateOf({
-        available: balance.available,
-        held: balance.held,
-        hasLease: leased.has(agent.agentId),
-        pendingBids: agent.pendingBids,
-        activeSince: activeSince(agent),
-        now,
-        dormancyLimitSeconds: deps.config.dormancyLimitSeconds,
-      });
-      if (!fate.dies) return false;
-      const judged = { available: balance.available, held: balance.held, pendingBids: agent.pendingBids, ...(agent.lastBidAt !== undefined ? { lastBidAt: agent.lastBidAt } : {}) };
-      try {
-        await deps.agents.bury({ agentId: agent.agentId, round, reason: fate.reason, judged });
-        return true;
-      } catch (err) {
-        if (err instanceof DomainError && err.code === 'CONFLICT') return false; // it changed: it lives on
-        throw err;
-      }
-    },
-  );
-  return deaths.filter(Boolean).length;
 }
 
 /**
@@ -240,13 +217,6 @@ async function shareOut(deps: RoundDeps, round: number, startedAt: number): Prom
   }
   await deps.ubi.burnRest(round);
   return { pool: plan.pool, recipients: plan.recipients.length, share: plan.share, paid, unpaid, burned: plan.pool - paid * plan.share };
-}
-
-/** Independent steps, a batch at a time: parallel enough to be quick, bounded so as not to flood the tables. */
-async function inBatches<T, R>(items: readonly T[], step: (item: T) => Promise<R>, size = 16): Promise<R[]> {
-  const results: R[] = [];
-  for (let i = 0; i < items.length; i += size) results.push(...(await Promise.all(items.slice(i, i + size).map(step))));
-  return results;
 }
 
 /** What the oracle reports of each resource's market (its telemetry publishes it). */

@@ -11,7 +11,7 @@ import { runRound, type RoundDeps, type RoundReport } from '../economy/round.js'
 import type { RunCredentials, Runner } from '../economy/ports.js';
 import { runnerOf } from '../wiring/aws.js';
 import { deployed } from '../wiring/base.js';
-import { agentsOf, bidsOf, leasesOf, ledgerOf, promptsOf, roundsOf, runCredentialsOf, ubiOf } from '../wiring/dynamodb.js';
+import { agentsOf, bidsOf, deathWatchOf, leasesOf, ledgerOf, promptsOf, roundsOf, runCredentialsOf, ubiOf } from '../wiring/dynamodb.js';
 import { METRICS_NAMESPACE } from './metrics-namespace.js';
 import { roundTelemetry } from './round-telemetry.js';
 
@@ -38,7 +38,7 @@ export function makeHandler(deps: OracleDeps, log: (report: OracleReport) => voi
 
 export const handler = deployed((b) =>
   makeHandler(
-    { rounds: roundsOf(b), bids: bidsOf(b), leases: leasesOf(b), prompts: promptsOf(b), agents: agentsOf(b), ledger: ledgerOf(b), ubi: ubiOf(b), credentials: runCredentialsOf(b), runner: runnerOf(b), clock: b.clock, config: b.config },
+    { rounds: roundsOf(b), bids: bidsOf(b), leases: leasesOf(b), prompts: promptsOf(b), agents: agentsOf(b), ledger: ledgerOf(b), ubi: ubiOf(b), watch: deathWatchOf(b), credentials: runCredentialsOf(b), runner: runnerOf(b), clock: b.clock, config: b.config },
     roundTelemetry(new Metrics({ namespace: METRICS_NAMESPACE, serviceName: 'oracle' })),
   ),
 );

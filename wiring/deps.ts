@@ -15,6 +15,7 @@ import type {
   ArtifactBook,
   BidBook,
   Clock,
+  DeathWatch,
   Inbox,
   LeaseBook,
   LedgerStore,
@@ -38,6 +39,7 @@ import {
   auditsOf,
   artifactsOf,
   bidsOf,
+  deathWatchOf,
   inboxOf,
   leasesOf,
   ledgerOf,
@@ -64,6 +66,8 @@ export interface Deps {
   rounds: RoundLog;
   /** UBI pools and payouts (SYNTROPISM_PAYMENTS=ubi). */
   ubi: UbiBook;
+  /** Which agents the round's death pass judges. */
+  watch: DeathWatch;
   usage: UsageStore;
   llmLedger: LlmLedger;
   prompts: PromptBook;
@@ -116,6 +120,7 @@ export function dynamoDeps(options: {
     leases: leasesOf(base),
     rounds: roundsOf(base),
     ubi: ubiOf(base),
+    watch: deathWatchOf(base),
     usage: usageOf(base),
     llmLedger: llmLedgerOf(base),
     prompts: promptsOf(base),

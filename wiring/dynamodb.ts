@@ -2,6 +2,7 @@
 import { DynamoAgentDirectory } from '../adapters/dynamodb/agents.js';
 import { DynamoArtifacts } from '../adapters/dynamodb/artifacts.js';
 import { DynamoBidBook } from '../adapters/dynamodb/bids.js';
+import { DynamoDeathWatch, watchPut } from '../adapters/dynamodb/death-watch.js';
 import { DynamoLedgerStore } from '../adapters/dynamodb/ledger.js';
 import { DynamoLlmLedger } from '../adapters/dynamodb/llm-ledger.js';
 import { DynamoAuditLog } from '../adapters/dynamodb/audits.js';
@@ -18,7 +19,20 @@ import { agentCaller, supervisorCaller, type Caller } from '../economy/credentia
 import { once, type Base } from './base.js';
 
 export function ledgerOf(b: Base): DynamoLedgerStore {
-  return once(b, ledgerOf, () => new DynamoLedgerStore({ client: b.client, tables: b.tables, clock: b.clock, newId: b.newId, burnShards: b.config.burnShards, idempotencyTtlSeconds: b.config.idempotencyTtlSeconds }));
+  return once(b, ledgerOf, () =>
+    new DynamoLedgerStore({
+      client: b.client,
+      tables: b.tables,
+      clock: b.clock,
+      newId: b.newId,
+      burnShards: b.config.burnShards,
+      idempotencyTtlSeconds: b.config.idempotencyTtlSeconds,
+      watch: (accountId, at) => watchPut(b.tables, accountId, at),
+    }),
+  );
+}
+export function deathWatchOf(b: Base): DynamoDeathWatch {
+  return once(b, deathWatchOf, () => new DynamoDeathWatch(b.client, b.tables));
 }
 export function paymentsOf(b: Base): DynamoPayments {
   return once(b, paymentsOf, () => new DynamoPayments(b.tables, ledgerOf(b)));

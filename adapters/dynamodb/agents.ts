@@ -7,9 +7,9 @@
  * An agent's own credential lives as long as the agent; a run credential as long as one run (see
  * run-credentials.ts). A dead agent's credentials are deleted, so a credential lookup is one read.
  */
-import { GetCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, type DynamoDBDocumentClient, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
 import { assertConfig, assertMayConfigure, configRightId, type Artifact } from '../../economy/artifacts.js';
-import { ConflictError, ForbiddenError, NotFoundError } from '../../economy/errors.js';
+import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../../economy/errors.js';
 import { planDeath, planOpenAccount, planSpawn } from '../../economy/ledger.js';
 import { newAgent, newBid, newChild, planFirstBid, type Agent, type Bid } from '../../economy/market.js';
 import type { Micros } from '../../economy/money.js';
@@ -17,15 +17,24 @@ import type { PlanContext } from '../../economy/ledger.js';
 import type { AgentDirectory, Birth, FirstBid, Idempotent, Judged, Page } from '../../economy/ports.js';
 import { agentKey, artifactKey, credentialKey } from './keys.js';
 import { bidPut } from './bids.js';
+import { watchPut } from './death-watch.js';
 import type { Built, DynamoLedgerStore } from './ledger.js';
-import { queryIndex, recordOf } from './records.js';
-import { decodeIndexCursor, encodeCursor } from './cursor.js';
+import { queryAll, queryUpTo, recordOf } from './records.js';
 import { pageLimit } from '../../economy/pages.js';
-import { RECORDS_INDEX, sortable, TTL_ATTRIBUTE, type Tables } from './tables.js';
+import { INDEX_SHARDS, RECORDS_INDEX, shardOf, sortable, TTL_ATTRIBUTE, type Tables } from './tables.js';
 import type { Write } from './transact.js';
 
-/** Every agent is listed in the index under one key, by creation time (agents are created at human scale). */
+/**
+ * Every agent is listed in the index by creation time, under one of several keys: a profile is
+ * rewritten in the index by every change to it (each bid placed or closed for the agent), and
+ * under one key those writes would all land on one partition (1,000 writes a second at most).
+ * Agents from before the shards are under the unsharded key, which is read too.
+ */
 const AGENTS_INDEX_KEY = 'agents';
+const agentsIndexKey = (agentId: string) => `${AGENTS_INDEX_KEY}#${shardOf(agentId, INDEX_SHARDS)}`;
+const AGENTS_INDEX_KEYS = [AGENTS_INDEX_KEY, ...Array.from({ length: INDEX_SHARDS }, (_, shard) => `${AGENTS_INDEX_KEY}#${shard}`)];
+/** A directory cursor: the index sort key of the last agent listed. */
+const DIRECTORY_POSITION = /^\d{16}#[A-Za-z0-9_-]{1,64}$/;
 
 
 /** A transaction item that holds only while the agent is alive (404 if there is no such agent, 403 if dead). */
@@ -193,7 +202,7 @@ export class DynamoAgentDirectory implements AgentDirectory {
         item: {
           Put: {
             TableName: this.tables.records,
-            Item: { ...agentKey(agent.agentId), t: 'agent', ...agent, credentialHash, gsi1pk: AGENTS_INDEX_KEY, gsi1sk: `${sortable(now)}#${agent.agentId}` },
+            Item: { ...agentKey(agent.agentId), t: 'agent', ...agent, credentialHash, gsi1pk: agentsIndexKey(agent.agentId), gsi1sk: `${sortable(now)}#${agent.agentId}` },
             ConditionExpression: 'attribute_not_exists(pk)',
           },
         },
@@ -209,6 +218,8 @@ export class DynamoAgentDirectory implements AgentDirectory {
         },
         explain: () => new ConflictError('credential already in use'),
       },
+      // Judged at the next round, like every change that can leave an agent with nothing to live on.
+      watchPut(this.tables, agent.agentId, now),
     ];
   }
 
@@ -224,21 +235,34 @@ export class DynamoAgentDirectory implements AgentDirectory {
   }
 
   async listAgents(limit?: number): Promise<Agent[]> {
-    return (await queryIndex(this.client, this.tables, AGENTS_INDEX_KEY, limit)).map(toAgent);
+    return (await this.listed(limit)).items.map(toAgent);
   }
 
   async directory(page: { limit?: number; cursor?: string } = {}): Promise<Page<Agent>> {
-    const { Items = [], LastEvaluatedKey } = await this.client.send(
-      new QueryCommand({
-        TableName: this.tables.records,
-        IndexName: RECORDS_INDEX,
-        KeyConditionExpression: 'gsi1pk = :pk',
-        ExpressionAttributeValues: { ':pk': AGENTS_INDEX_KEY },
-        Limit: pageLimit(page.limit),
-        ...(page.cursor ? { ExclusiveStartKey: decodeIndexCursor(page.cursor, AGENTS_INDEX_KEY) } : {}),
+    const { items, more } = await this.listed(pageLimit(page.limit), page.cursor === undefined ? undefined : decodePosition(page.cursor));
+    const last = items.at(-1);
+    return { items: items.map(toAgent), ...(more && last ? { cursor: Buffer.from(JSON.stringify({ after: last.gsi1sk })).toString('base64url') } : {}) };
+  }
+
+  /** Agents oldest first, after a position: every shard of the index read up to `limit`, merged. */
+  private async listed(limit?: number, after?: string): Promise<{ items: Record<string, unknown>[]; more: boolean }> {
+    const parts = await Promise.all(
+      AGENTS_INDEX_KEYS.map(async (key) => {
+        const input: QueryCommandInput = {
+          TableName: this.tables.records,
+          IndexName: RECORDS_INDEX,
+          KeyConditionExpression: after === undefined ? 'gsi1pk = :pk' : 'gsi1pk = :pk AND gsi1sk > :after',
+          ExpressionAttributeValues: { ':pk': key, ...(after === undefined ? {} : { ':after': after }) },
+        };
+        if (limit === undefined) return { items: await queryAll(this.client, input), more: false };
+        // One more than asked: whether this shard has more to list.
+        const items = await queryUpTo(this.client, input, limit + 1);
+        return { items, more: items.length > limit };
       }),
     );
-    return { items: Items.map(toAgent), ...encodeCursor(LastEvaluatedKey) };
+    const merged = parts.flatMap((p) => p.items).sort((a, b) => (String(a.gsi1sk) < String(b.gsi1sk) ? -1 : 1));
+    if (limit === undefined) return { items: merged, more: false };
+    return { items: merged.slice(0, limit), more: merged.length > limit || parts.some((p) => p.more) };
   }
 
   async getAgent(agentId: string): Promise<Profile> {
@@ -249,3 +273,13 @@ export class DynamoAgentDirectory implements AgentDirectory {
 }
 
 const toAgent = (item: Record<string, unknown>) => recordOf(item) as unknown as Profile;
+
+function decodePosition(cursor: string): string {
+  try {
+    const position = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as Record<string, unknown>;
+    if (Object.keys(position).join() === 'after' && typeof position.after === 'string' && DIRECTORY_POSITION.test(position.after)) return position.after;
+  } catch {
+    // fall through to the validation error
+  }
+  throw new ValidationError('cursor is not valid here', { field: 'cursor' });
+}

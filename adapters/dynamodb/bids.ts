@@ -2,7 +2,10 @@
  * Bids in the records table, under the partition of the agent that pays for it, so that an agent
  * can only ever address its own:
  *   agent#<payer> / bid#<bidId>    a bid, under the agent that pays for it (itself, or a sponsor);
- *                                  while pending it is in the index as pending#<shard>
+ *                                  while pending it is in the index as bids#<shard>, sorted by the
+ *                                  first round it takes part in, so that a round reads exactly the
+ *                                  bids that take part, and its expiry exactly the bids due
+ *                                  (bids placed before that index are under pending#<shard>)
  * A winning bid becomes a lease (see leases.ts) in the transaction that captures its payment.
  * The profile of the agent a bid is for counts its pending bids (dormancy and death read it).
  * Every change that moves money goes through the ledger's `commit`, in the same transaction.
@@ -23,10 +26,14 @@ import { leasePut } from './leases.js';
 import type { DynamoLedgerStore } from './ledger.js';
 import { queryAll, recordOf } from './records.js';
 import { DynamoRoundLog } from './rounds.js';
+import { watchPut } from './death-watch.js';
 import { INDEX_SHARDS, RECORDS_INDEX, shardOf, sortable, type Tables } from './tables.js';
 import type { Write } from './transact.js';
 
 const bidKey = (payerId: string, bidId: string) => ({ pk: `agent#${payerId}`, sk: `bid#${bidId}` });
+/** The pending bids' index key (by first round), and the one before it (by placement, read until no bid is left there). */
+const PENDING = 'bids';
+const LEGACY_PENDING = 'pending';
 
 /** A new pending bid's item, in the pending index. */
 export function bidPut(tables: Tables, bid: Bid): Write {
@@ -34,7 +41,13 @@ export function bidPut(tables: Tables, bid: Bid): Write {
     item: {
       Put: {
         TableName: tables.records,
-        Item: { ...bidKey(bid.payerId, bid.bidId), t: 'bid', ...bid, gsi1pk: `pending#${shardOf(bid.bidId, INDEX_SHARDS)}`, gsi1sk: `${sortable(bid.placedAt)}#${bid.bidId}` },
+        Item: {
+          ...bidKey(bid.payerId, bid.bidId),
+          t: 'bid',
+          ...bid,
+          gsi1pk: `${PENDING}#${shardOf(bid.bidId, INDEX_SHARDS)}`,
+          gsi1sk: `${sortable(bid.firstRound)}#${sortable(bid.placedAt)}#${bid.bidId}`,
+        },
         ConditionExpression: 'attribute_not_exists(pk)',
       },
     },
@@ -73,6 +86,16 @@ function uncountBid(tables: Tables, bid: Bid, leasedUntil?: number): Write {
     },
     explain: () => new NotFoundError('agent', bid.agentId),
   };
+}
+
+/**
+ * A bid closed leaves its agent one bid fewer: it may have nothing left to live on, so the round's
+ * death watch judges it. The payer's hold closes in the same transaction, and the ledger marks
+ * the payer for that (adapters/dynamodb/ledger.ts); only an agent other than its payer (a
+ * sponsored one) is marked here.
+ */
+function watchSponsored(tables: Tables, bid: Bid, now: number): Write[] {
+  return bid.agentId === bid.payerId ? [] : [watchPut(tables, bid.agentId, now)];
 }
 
 export class DynamoBidBook implements BidBook {
@@ -123,7 +146,7 @@ export class DynamoBidBook implements BidBook {
       const hold = await this.ledger.getHold(bid.holdId);
       return {
         plan: planRelease(hold, { reason: to === 'cancelled' ? 'bid cancelled' : 'bid expired', ref: bid.bidId, as: to === 'cancelled' ? 'voided' : 'expired' }, ctx),
-        writes: [this.closeWrite(closed), uncountBid(this.tables, bid)],
+        writes: [this.closeWrite(closed), uncountBid(this.tables, bid), ...watchSponsored(this.tables, bid, ctx.now)],
         result: closed,
       };
     }, credential && credentialCheck(this.tables, credential));
@@ -140,7 +163,7 @@ export class DynamoBidBook implements BidBook {
       const won: Bid = { ...bid, state: 'won', payment: req.payment, leaseId: lease.leaseId, closedAt: ctx.now, closedRound: req.round };
       return {
         plan: planCapture(hold, { amount: req.payment, to: payTo === 'ubi' ? { ubi: req.round } : 'burn', reason: 'auction', ref: bid.bidId }, ctx),
-        writes: [this.closeWrite(won), leasePut(this.tables, lease), uncountBid(this.tables, bid, lease.endsAt)],
+        writes: [this.closeWrite(won), leasePut(this.tables, lease), uncountBid(this.tables, bid, lease.endsAt), ...watchSponsored(this.tables, bid, ctx.now)],
         result: lease,
       };
     });
@@ -195,17 +218,31 @@ export class DynamoBidBook implements BidBook {
   }
 
   async pendingBids(round: number): Promise<Bid[]> {
-    const shards = await Promise.all(
-      Array.from({ length: INDEX_SHARDS }, (_, shard) =>
-        queryAll(this.client, {
-          TableName: this.tables.records,
-          IndexName: RECORDS_INDEX,
-          KeyConditionExpression: 'gsi1pk = :pk',
-          FilterExpression: 'firstRound <= :round',
-          ExpressionAttributeValues: { ':pk': `pending#${shard}`, ':round': round },
-        }),
-      ),
-    );
+    return this.pendingUpTo(round);
+  }
+
+  async expiringBids(lastFirstRound: number): Promise<Bid[]> {
+    return this.pendingUpTo(lastFirstRound);
+  }
+
+  /** Pending bids whose first round is `round` or before: a range of each shard of the index. */
+  private async pendingUpTo(round: number): Promise<Bid[]> {
+    const query = (shard: number) =>
+      queryAll(this.client, {
+        TableName: this.tables.records,
+        IndexName: RECORDS_INDEX,
+        KeyConditionExpression: 'gsi1pk = :pk AND gsi1sk < :next',
+        ExpressionAttributeValues: { ':pk': `${PENDING}#${shard}`, ':next': sortable(round + 1) },
+      });
+    const legacy = (shard: number) =>
+      queryAll(this.client, {
+        TableName: this.tables.records,
+        IndexName: RECORDS_INDEX,
+        KeyConditionExpression: 'gsi1pk = :pk',
+        FilterExpression: 'firstRound <= :round',
+        ExpressionAttributeValues: { ':pk': `${LEGACY_PENDING}#${shard}`, ':round': round },
+      });
+    const shards = await Promise.all(Array.from({ length: INDEX_SHARDS }, (_, shard) => [query(shard), legacy(shard)]).flat());
     return shards.flat().map((i) => toBid(i));
   }
 }

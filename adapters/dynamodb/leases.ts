@@ -9,6 +9,7 @@ import { ConflictError, NotFoundError } from '../../economy/errors.js';
 import type { Lease } from '../../economy/market.js';
 import type { LeaseBook } from '../../economy/ports.js';
 import { isConditionFailure } from './conditions.js';
+import { DynamoDeathWatch } from './death-watch.js';
 import { queryAll, recordOf } from './records.js';
 import { INDEX_SHARDS, RECORDS_INDEX, shardOf, sortable, type Tables } from './tables.js';
 import type { Write } from './transact.js';
@@ -48,6 +49,10 @@ export class DynamoLeaseBook implements LeaseBook {
           ReturnValues: 'ALL_NEW',
         }),
       );
+      // Without its lease the agent may have nothing left to live on: the round's death watch
+      // judges it from now. (Were this mark lost, the judgement its win brought has it judged
+      // again by the lease's planned end at the latest, or when its balance falls.)
+      await new DynamoDeathWatch(this.client, this.tables).watch(req.agentId, req.at);
       return toLease(Attributes!);
     } catch (err) {
       if (!isConditionFailure(err)) throw err;

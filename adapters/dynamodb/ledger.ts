@@ -85,6 +85,12 @@ export interface DynamoLedgerOptions {
   burnShards?: number;
   idempotencyTtlSeconds?: number;
   retry?: RetryPolicy;
+  /**
+   * A mark for the round's death watch (adapters/dynamodb/death-watch.ts), added to every
+   * transaction in which an agent's balance falls: its available credits leave it, or a hold of
+   * its closes. A hold taken needs none: what it holds protects the agent until it closes.
+   */
+  watch?: (accountId: string, at: number) => Write;
 }
 
 const MAX = Number.MAX_SAFE_INTEGER;
@@ -103,6 +109,7 @@ export class DynamoLedgerStore implements LedgerStore {
   private readonly burnShards: number;
   private readonly ttlSeconds: number;
   private readonly retry: RetryPolicy;
+  private readonly watch: DynamoLedgerOptions['watch'];
 
   constructor(options: DynamoLedgerOptions) {
     this.client = options.client;
@@ -112,6 +119,7 @@ export class DynamoLedgerStore implements LedgerStore {
     this.burnShards = options.burnShards ?? 16;
     this.ttlSeconds = options.idempotencyTtlSeconds ?? 7 * 24 * 3600;
     this.retry = options.retry ?? DEFAULT_RETRY;
+    this.watch = options.watch;
   }
 
   // -- writes --------------------------------------------------------------------------------
@@ -238,6 +246,10 @@ export class DynamoLedgerStore implements LedgerStore {
     if (plan.hold) writes.push(this.holdWrite(plan.hold));
     for (const entry of plan.entries) {
       writes.push(this.postingWrite(entry, 'debit', shard), this.postingWrite(entry, 'credit', shard));
+    }
+    if (this.watch) {
+      const fallen = plan.changes.flatMap((c) => (c.target.kind === 'agent' && (c.held < 0 || (c.available < 0 && c.held <= 0)) ? [c.target.accountId] : []));
+      for (const accountId of new Set(fallen)) writes.push(this.watch(accountId, now));
     }
     return writes;
   }

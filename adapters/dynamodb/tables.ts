@@ -19,8 +19,8 @@ export interface Tables extends LedgerTables {
 
 /**
  * The records table's sparse index: only items with `gsi1pk` are in it. Pending bids
- * (`pending#<shard>`, by placement) and leases (`lease#<shard>`, by end time) use it, sharded so
- * that no partition takes every write.
+ * (`bids#<shard>`, by first round), leases (`lease#<shard>`, by end time) and agents
+ * (`agents#<shard>`, by birth) use it, sharded so that no partition takes every write.
  */
 export const RECORDS_INDEX = 'gsi1';
 export const INDEX_SHARDS = 8;
