@@ -9,7 +9,9 @@
  * one is gone, not while it is still stopping (a Fargate task's supervisor saves the workspace as
  * it stops), so the new run begins from all the old one saved and nothing the old one uploads late
  * lands over the new one's. A renewal of another size on a runner that cannot resize therefore
- * stops the old run in one reconcile and starts the new one in a later one.
+ * stops the old run in one reconcile and starts the new one in a later one. Where runs finish after
+ * `stop`, "gone" is what the credentials say, not the runner's list: the old run's credential
+ * revoked (when its end is seen) or expired.
  *
  * A run's credential lives as long as the run: issued when it starts, extended with every renewal,
  * revoked when it exits. A run that dies before its lease ends (out of memory, a crash) closes the
@@ -109,8 +111,26 @@ export async function reconcile(deps: LauncherDeps): Promise<Reconciled> {
   await each(plan.extend, (e) => e.run.agentId, (e) => extendRun(deps, e.run, e.target), result.extended);
   // Not started here: the new run waits until the old one is gone (see the top of this file).
   await each(plan.replace, (e) => e.run.agentId, (e) => stopRun(deps, e.run), result.stopped);
-  await each(plan.start, (t) => t.agentId, (target) => startRun(deps, target), result.started);
+  // A runner whose runs finish after `stop` (a Fargate task saves its workspace as it stops): a run
+  // is gone when its end is seen and its credential revoked (or expired), whatever the runner's
+  // list says. ECS may list a task as stopped before its supervisor has finished (moto does at once).
+  const start = deps.runner.finishesAfterStop ? await withoutLiveRuns(deps, plan.start, now, result) : plan.start;
+  await each(start, (t) => t.agentId, (target) => startRun(deps, target), result.started);
   return result;
+}
+
+/** The targets whose agent has no live run; the others wait (or failed, if that could not be read). */
+async function withoutLiveRuns(deps: LauncherDeps, targets: readonly RunTarget[], now: number, result: Reconciled): Promise<RunTarget[]> {
+  const ready: RunTarget[] = [];
+  for (const target of targets) {
+    try {
+      if ((await deps.credentials.liveRun(target.agentId, now)) === undefined) ready.push(target);
+      else result.waiting.push(target.agentId);
+    } catch (err) {
+      result.failed.push({ agentId: target.agentId, error: err instanceof Error ? err.message : String(err) });
+    }
+  }
+  return ready;
 }
 
 async function stopRun(deps: LauncherDeps, run: RunningAgent): Promise<void> {

@@ -204,6 +204,8 @@ export interface RunCredentials {
   revoke(agentId: string, runId: string): Promise<void>;
   /** The run a supervisor token belongs to; undefined for an unknown, expired or revoked one. */
   runOfSupervisor(tokenHash: string, now: number): Promise<RunOf | undefined>;
+  /** The agent's current run while its credential still works (neither revoked nor expired at `now`). */
+  liveRun(agentId: string, now: number): Promise<string | undefined>;
 }
 
 /** Where measured usage goes: the metering queue, read by the metering consumer. */

@@ -119,6 +119,13 @@ export class DynamoRunCredentials implements RunCredentials {
     }
   }
 
+  async liveRun(agentId: string, now: number): Promise<string | undefined> {
+    const profile = await this.profile(agentId);
+    if (profile.runId === undefined || !profile.runCredentialHash) return undefined;
+    const { Item } = await this.client.send(new GetCommand({ TableName: this.tables.records, Key: credentialKey(profile.runCredentialHash), ConsistentRead: true }));
+    return Item && (Item[TTL_ATTRIBUTE] as number) * 1000 > now ? profile.runId : undefined;
+  }
+
   async runOfSupervisor(tokenHash: string, now: number): Promise<RunOf | undefined> {
     const { Item } = await this.client.send(new GetCommand({ TableName: this.tables.records, Key: credentialKey(tokenHash) }));
     if (Item?.kind !== 'supervisor' || (Item[TTL_ATTRIBUTE] as number) * 1000 <= now) return undefined;

@@ -138,7 +138,7 @@ describe.skipIf(!hasMoto)(`the ECS runner${hasMoto ? '' : ` (${MOTO_MISSING})`}`
       return json(operation, input, signal);
     });
     try {
-      expect(await reconcile(deps)).toEqual({ started: ['agent-y'], extended: [], stopped: ['agent-old'], waiting: [], failed: [{ agentId: 'agent-x', error: 'ThrottlingException: Rate exceeded' }] });
+      expect(await reconcile(deps)).toEqual({ started: ['agent-y'], extended: [], stopped: ['agent-old'], waiting: [], failed: [{ agentId: 'agent-x', error: 'ThrottlingException: Rate exceeded' }], leased: 2, running: 1 });
       expect(calls.filter((c) => /^(Stop|Run)Task/.test(c))).toEqual(['StopTask', 'RunTask agent-x', 'RunTask agent-y']);
     } finally {
       fault.mockRestore();
@@ -159,27 +159,31 @@ describe.skipIf(!hasMoto)(`the ECS runner${hasMoto ? '' : ` (${MOTO_MISSING})`}`
       bundle: { vcpu: 0.5, memoryMiB, tokens: 0, attention: 0, durationSeconds: 60 },
     });
     leases = [lease('a', now, 1024)];
-    expect(await reconcile(deps)).toEqual({ started: ['agent-9'], extended: [], stopped: [], waiting: [], failed: [] });
+    expect(await reconcile(deps)).toEqual({ started: ['agent-9'], extended: [], stopped: [], waiting: [], failed: [], leased: 1, running: 0 });
     leases.push(lease('b', now + 60_000, 1024));
-    expect(await reconcile(deps)).toEqual({ started: [], extended: ['agent-9'], stopped: [], waiting: [], failed: [] });
+    expect(await reconcile(deps)).toEqual({ started: [], extended: ['agent-9'], stopped: [], waiting: [], failed: [], leased: 1, running: 1 });
     expect((await describeAll()).length).toBe(1);
     // The next renewal needs more memory: a Fargate task cannot grow, so it is replaced: stopped
     // now, and its successor started once it has stopped (moto stops a task at once).
     leases.push(lease('c', now + 120_000, 2048));
     now += 120_000;
-    expect(await reconcile(deps)).toEqual({ started: [], extended: [], stopped: ['agent-9'], waiting: [], failed: [] });
+    expect(await reconcile(deps)).toEqual({ started: [], extended: [], stopped: ['agent-9'], waiting: [], failed: [], leased: 1, running: 1 });
     expect(await runner.running()).toEqual([]);
-    expect(await reconcile(deps)).toEqual({ started: ['agent-9'], extended: [], stopped: [], waiting: [], failed: [] });
+    // Gone from moto's list at once, but its end not seen: the successor waits for the task-stopped event.
+    expect(await reconcile(deps)).toMatchObject({ started: [], waiting: ['agent-9'] });
+    await credentials.revoke('agent-9', 'run-1');
+    expect(await reconcile(deps)).toEqual({ started: ['agent-9'], extended: [], stopped: [], waiting: [], failed: [], leased: 1, running: 0 });
     expect(await runner.running()).toEqual([{ agentId: 'agent-9', runId: 'run-2', leaseId: 'c', endsAt: 1_000_000 + 180_000, vcpu: 0.5, memoryMiB: 2048 }]);
-    // The replaced run kept its secrets for its supervisor's last upload (the task-stopped event
-    // ends them); the new run's replaced them.
+    // The replaced run kept its secrets for its supervisor's last upload, until the task-stopped
+    // event ended them; then the new run got its own.
     expect(credentials.calls).toEqual([
       `issue agent-9 run-1 until ${1_000_000 + 60_000 + CREDENTIAL_GRACE_MS}`,
       `extend agent-9 run-1 until ${1_000_000 + 120_000 + CREDENTIAL_GRACE_MS}`,
+      `revoke agent-9 run-1`,
       `issue agent-9 run-2 until ${1_000_000 + 180_000 + CREDENTIAL_GRACE_MS}`,
     ]);
     now += 60_000;
-    expect(await reconcile(deps)).toEqual({ started: [], extended: [], stopped: ['agent-9'], waiting: [], failed: [] });
+    expect(await reconcile(deps)).toEqual({ started: [], extended: [], stopped: ['agent-9'], waiting: [], failed: [], leased: 0, running: 1 });
     expect(await runner.running()).toEqual([]);
   });
 });

@@ -36,7 +36,8 @@ export async function callEveryAgentRoute(alice: { api: AgentApi; agentId: strin
   expect((await a.me()).agentId).toBe(alice.agentId);
   expect((await a.market(2)).round).toBeGreaterThan(0);
   expect((await a.agents({ limit: 10 })).items.map((x) => x.agentId)).toContain(bob.agentId);
-  const bid = await b.bid(SMALL_BUNDLE, 2_000_000, { for: alice.agentId, idempotencyKey: 'for-alice' });
+  // 1 µcr is below any bundle's reserve: the bid stays pending (no round can take it) until it is cancelled.
+  const bid = await b.bid(SMALL_BUNDLE, 1, { for: alice.agentId, idempotencyKey: 'for-alice' });
   expect(bid).toMatchObject({ agentId: alice.agentId, payerId: bob.agentId });
   expect((await b.bids('pending')).items.map((x) => x.bidId)).toContain(bid.bidId);
   expect((await b.cancelBid(bid.bidId)).state).toBe('cancelled');

@@ -18,6 +18,11 @@ export class MemoryRunCredentials implements RunCredentials {
     return Promise.resolve({ runId: run.runId, credential: run.credential, supervisorToken: `supervisor-${this.next}` });
   }
 
+  liveRun(agentId: string, now: number): Promise<string | undefined> {
+    const run = this.runs.get(agentId);
+    return Promise.resolve(run && run.expiresAt > now ? run.runId : undefined);
+  }
+
   runOfSupervisor(): Promise<RunOf | undefined> {
     return Promise.resolve(undefined);
   }

@@ -206,8 +206,12 @@ describe('reconciling', () => {
     now.t += 5_000;
     expect(await reconcile(deps)).toEqual({ stopped: [], extended: [], started: [], waiting: ['a'], failed: [], leased: 1, running: 1 });
     expect(runner.log).toEqual(['stop a']);
-    // Gone: the new run starts, at the new size, with new secrets.
+    // Gone from the runner's list, but its end not seen yet: still waiting (ECS may list a task as
+    // stopped before its supervisor has finished; moto does at once).
     runner.finish('a');
+    expect(await reconcile(deps)).toMatchObject({ started: [], waiting: ['a'] });
+    // Its end seen (the task-stopped event revokes the run): the new run starts, at the new size, with new secrets.
+    await credentials.revoke('a', old.runId);
     expect((await reconcile(deps)).started).toEqual(['a']);
     expect(runner.runs.get('a')).toMatchObject({ leaseId: 'a2', memoryMiB: 1024, vcpu: 0.25 });
     expect(runner.runs.get('a')!.runId).not.toBe(old.runId);
@@ -218,14 +222,31 @@ describe('reconciling', () => {
     const now = { t: T };
     const leases = [lease('a', 'a1', T, 60)];
     const runner = new FakeRunner(false, true);
-    const { deps } = world(leases, now, runner);
+    const { deps, credentials } = world(leases, now, runner);
     await reconcile(deps);
+    const first = runner.runs.get('a')!;
     // Its supervisor stopped it at the end and is saving the workspace when a later lease begins.
-    runner.runs.set('a', { ...runner.runs.get('a')!, stopping: true });
+    runner.runs.set('a', { ...first, stopping: true });
     leases.push(lease('a', 'a2', T + 70_000, 60));
     now.t = T + 70_000;
     expect(await reconcile(deps)).toMatchObject({ started: [], stopped: [], waiting: ['a'] });
     runner.finish('a');
+    await credentials.revoke('a', first.runId);
+    expect(await reconcile(deps)).toMatchObject({ started: ['a'], waiting: [] });
+  });
+
+  it('takes a run whose end was never seen as gone once its credential has expired', async () => {
+    const now = { t: T };
+    const leases = [lease('a', 'a1', T, 60)];
+    const runner = new FakeRunner(false, true);
+    const { deps } = world(leases, now, runner);
+    await reconcile(deps);
+    // The task is gone from ECS's list, and its stopped event was lost: no revocation.
+    runner.runs.delete('a');
+    leases.push(lease('a', 'a2', T + 61_000, 60));
+    now.t = T + 61_000;
+    expect(await reconcile(deps)).toMatchObject({ started: [], waiting: ['a'] });
+    now.t = T + 60_000 + CREDENTIAL_GRACE_MS;
     expect(await reconcile(deps)).toMatchObject({ started: ['a'], waiting: [] });
   });
 });
