@@ -17,15 +17,18 @@ import type { APIGatewayRequestAuthorizerEventV2, APIGatewaySimpleAuthorizerResu
 import type { Caller } from '../economy/credentials.js';
 import { UnauthorizedError } from '../economy/errors.js';
 import { deployed } from '../wiring/base.js';
+import { bearer } from './http/auth.js';
 import { agentCallerOf, supervisorCallerOf } from '../wiring/dynamodb.js';
-
-const BEARER = /^Bearer (\S+)$/;
 
 /** Whether the request's bearer secret belongs to a living agent or a run (any of `callers`). */
 export function makeHandler(callers: readonly Caller[]) {
   return async (event: Pick<APIGatewayRequestAuthorizerEventV2, 'headers'>): Promise<APIGatewaySimpleAuthorizerResult> => {
-    const secret = BEARER.exec(event.headers?.authorization ?? '')?.[1];
-    if (!secret) return { isAuthorized: false };
+    let secret: string;
+    try {
+      secret = bearer(event.headers ?? {});
+    } catch {
+      return { isAuthorized: false }; // not `Bearer <secret>`
+    }
     for (const caller of callers) {
       try {
         await caller.identify(secret);

@@ -21,6 +21,7 @@ import { bundleReserve, clear, type PendingBid, type Prices, type RoundInput } f
 import { exactOptimum } from '../../economy/exact-optimum.js';
 import { optimalAllocation } from '../../economy/optimal-allocation.js';
 import { amount, density, rootDensity, type Ranked } from '../../economy/rankings.js';
+import { bigAgainstTwoSmall, EXAMPLE_RESERVE, SMALL } from '../support/worked-round.js';
 import { addQuantities, bundleQuantities, fits, zeroQuantities, type Bundle, type Quantities } from '../../economy/resources.js';
 
 const BOUNDS = { min: 1, max: 1_000_000_000_000_000 };
@@ -241,9 +242,6 @@ describe('the best of the rankings and the optimum', () => {
   });
 
   it(`clears up to ${OPTIMAL_MAX_BIDS} candidates by the optimum, up to ${BEST_OF_RANKINGS_MAX_BIDS} by the best ranking, more by density alone`, () => {
-    const reserve = { vcpu: 1_000_000, memoryMiB: 1_000_000, tokens: 1_000_000, attention: 1_000_000 };
-    const big: Bundle = { vcpu: 1, memoryMiB: 4096, tokens: 0, attention: 0, durationSeconds: 60 };
-    const small: Bundle = { vcpu: 0.5, memoryMiB: 2048, tokens: 0, attention: 0, durationSeconds: 60 };
     // Candidates that can never fit: they need a prompt and none is offered.
     const filler = (i: number): PendingBid => ({
       bidId: `f${String(i).padStart(4, '0')}`,
@@ -252,20 +250,7 @@ describe('the best of the rankings and the optimum', () => {
       amount: 10_000_000,
       placedAt: 5,
     });
-    const input = (candidates: number): RoundInput => ({
-      round: 1,
-      roundSeconds: 60,
-      capacity: { vcpu: 1024, memoryMiB: 4096, tokens: 0, attention: 0 },
-      held: zeroQuantities(),
-      reserve,
-      bounds: BOUNDS,
-      bids: [
-        { bidId: 'big', agentId: 'x', bundle: big, amount: 1_000_000, placedAt: 0 },
-        { bidId: 's1', agentId: 'y', bundle: small, amount: 600_000, placedAt: 1 },
-        { bidId: 's2', agentId: 'z', bundle: small, amount: 450_000, placedAt: 2 },
-        ...Array.from({ length: candidates - 3 }, (_, i) => filler(i)),
-      ],
-    });
+    const input = (candidates: number): RoundInput => bigAgainstTwoSmall(BOUNDS, Array.from({ length: candidates - 3 }, (_, i) => filler(i)));
     const payments = (candidates: number) => clear(input(candidates)).winners.map((w) => [w.bidId, w.payment]);
     // The optimum: each small one pays what it costs the big one, plus one µcr, as the big one,
     // placed first, comes first among allocations of equal welfare.
@@ -286,7 +271,7 @@ describe('the best of the rankings and the optimum', () => {
     expect(clear(input(BEST_OF_RANKINGS_MAX_BIDS))).toEqual(clear(input(BEST_OF_RANKINGS_MAX_BIDS), bestOfRankings));
     expect(payments(BEST_OF_RANKINGS_MAX_BIDS + 1)).toEqual([
       ['s1', 500_001],
-      ['s2', bundleReserve(small, reserve)],
+      ['s2', bundleReserve(SMALL, EXAMPLE_RESERVE)],
     ]);
     expect(clear(input(BEST_OF_RANKINGS_MAX_BIDS + 1))).toEqual(clear(input(BEST_OF_RANKINGS_MAX_BIDS + 1), greedyByDensity));
   });

@@ -9,6 +9,7 @@ import { bestOfRankings, greedyByDensity } from '../../economy/allocation.js';
 import { bundleReserve, clear, nextReserve, type PendingBid, type Prices, type RoundInput } from '../../economy/clearing.js';
 import { exactOptimum } from '../../economy/exact-optimum.js';
 import { addQuantities, bundleQuantities, fits, zeroQuantities, type Bundle, type Quantities } from '../../economy/resources.js';
+import { bigAgainstTwoSmall, EXAMPLE_RESERVE, SMALL } from '../support/worked-round.js';
 
 const BOUNDS = { min: 1_000_000, max: 1_000_000_000_000_000 };
 
@@ -193,22 +194,7 @@ describe('clear', () => {
   });
 
   it('works the example: a big bid against two small ones that fit together', () => {
-    const reserve = { vcpu: 1_000_000, memoryMiB: 1_000_000, tokens: 1_000_000, attention: 1_000_000 };
-    const big: Bundle = { vcpu: 1, memoryMiB: 4096, tokens: 0, attention: 0, durationSeconds: 60 };
-    const small: Bundle = { vcpu: 0.5, memoryMiB: 2048, tokens: 0, attention: 0, durationSeconds: 60 };
-    const input: RoundInput = {
-      round: 1,
-      roundSeconds: 60,
-      capacity: { vcpu: 1024, memoryMiB: 4096, tokens: 0, attention: 0 },
-      held: zeroQuantities(),
-      reserve,
-      bounds: BOUNDS,
-      bids: [
-        { bidId: 'big', agentId: 'x', bundle: big, amount: 1_000_000, placedAt: 0 },
-        { bidId: 's1', agentId: 'y', bundle: small, amount: 600_000, placedAt: 1 },
-        { bidId: 's2', agentId: 'z', bundle: small, amount: 450_000, placedAt: 2 },
-      ],
-    };
+    const input = bigAgainstTwoSmall(BOUNDS);
     // Densities: s1 1.2 > big 1.0 > s2 0.9 (per unit of size). By density s1 wins, big no longer
     // fits, s2 fits: welfare 1,050,000. By amount (and by amount / √size) big wins alone: 1,000,000.
     const outcome = clear(input);
@@ -222,7 +208,7 @@ describe('clear', () => {
     // (density 1.0; big, placed earlier, wins a tie), and s2 takes what is left whatever it bids.
     const byDensity = clear(input, greedyByDensity);
     expect(byDensity.winners.map((w) => w.bidId)).toEqual(['s1', 's2']);
-    expect(byDensity.winners.map((w) => w.payment)).toEqual([500_001, bundleReserve(small, reserve)]);
+    expect(byDensity.winners.map((w) => w.payment)).toEqual([500_001, bundleReserve(SMALL, EXAMPLE_RESERVE)]);
     expect(outcome.resources.vcpu).toMatchObject({ allocated: 1024, utilisation: 1, nextReserve: 1_100_000 });
     expect(outcome.resources.tokens).toMatchObject({ allocated: 0, utilisation: 0, nextReserve: 1_000_000, marketPrice: null });
   });
